@@ -1,0 +1,10 @@
+import { Directories, Logger, createServiceContainer, type DependencyContainer } from '@easel/core';
+import type { ConsoleLogger, ServerConfig } from '@easel/api';
+
+/** The container packs get their services from: everything @easel/core declares a token for. */
+export function createPackServices(config: ServerConfig, logger: ConsoleLogger): DependencyContainer {
+  const services = createServiceContainer();
+  services.register<Logger>(Logger, { useValue: logger.child('packs') });
+  services.register<Directories>(Directories, { useValue: config.directories });
+  return services;
+}

@@ -1,0 +1,42 @@
+import type { Directories } from '@easel/core';
+
+export type LogLevel = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL';
+export type BackendName = 'onnx' | 'tfjs';
+
+/** The server's settings after command line, environment and config file are merged. */
+export interface ServerConfig {
+  /** Addresses to listen on (`--listen`); one listener each, all on `port`. */
+  readonly listen: readonly string[];
+  readonly port: number;
+  readonly directories: Directories;
+  /** `--max-upload-size` in MB: the limit of every request body. */
+  readonly maxUploadSizeMb: number;
+  /** `--enable-cors-header [ORIGIN]`: the allowed origin, or null for the origin check. */
+  readonly corsOrigin: string | null;
+  readonly frontEndRoot: string | null;
+  readonly logLevel: LogLevel;
+  readonly backend: BackendName;
+  /** `--device`: which device the backend runs on (`cpu`, `cuda:0`, ...). */
+  readonly device: string;
+  /** Where packs come from; the server fills these from its own location and the base directory. */
+  readonly packs: PackSearchPaths;
+  /** The command line as given, for `/system_stats`. */
+  readonly argv: readonly string[];
+}
+
+export interface PackSearchPaths {
+  /** `node-packs/` of the Easel workspace, when the server runs from a checkout. */
+  readonly workspaceDir: string | null;
+  /** `node_modules` folders whose packages are scanned for an `easel.nodes` field. */
+  readonly nodeModulesDirs: readonly string[];
+  /** `<base>/custom_nodes`: one folder per pack. */
+  readonly customNodesDir: string;
+}
+
+/** Nest injection token of the `ServerConfig`. */
+export const SERVER_CONFIG = Symbol.for('easel.api.ServerConfig');
+
+/** `--max-upload-size` in bytes, rounded like ComfyUI. */
+export function maxBodyBytes(config: Pick<ServerConfig, 'maxUploadSizeMb'>): number {
+  return Math.round(config.maxUploadSizeMb * 1024 * 1024);
+}

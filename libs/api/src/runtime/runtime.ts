@@ -1,0 +1,25 @@
+import type { ComboContext, DependencyContainer } from '@easel/core';
+import type { NodeRegistry } from '@easel/executor';
+import type { ConsoleLogger } from '../logging/console-logger.js';
+import type { ServerConfig } from '../config/server-config.js';
+import type { PackLoadReport } from '../packs/pack-loader.js';
+
+/** What the server prepared before Nest starts: settings, loaded packs, the pack services container. */
+export interface EaselRuntime {
+  readonly config: ServerConfig;
+  readonly registry: NodeRegistry;
+  readonly packs: PackLoadReport;
+  /** The tsyringe container packs resolve their services from. */
+  readonly services: DependencyContainer;
+  readonly logger: ConsoleLogger;
+}
+
+// Nest injection tokens for the parts of the runtime that are not classes
+export const PACK_REPORT = Symbol.for('easel.api.PackLoadReport');
+export const PACK_SERVICES = Symbol.for('easel.api.PackServices');
+export const LOGGER = Symbol.for('easel.api.Logger');
+
+/** Lets computed combo lists resolve the services packs are given. */
+export function comboContextOf(services: DependencyContainer): ComboContext {
+  return { resolve: (token) => services.resolve(token) };
+}

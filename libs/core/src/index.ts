@@ -1,0 +1,12 @@
+// tsyringe reads constructor parameter types through the Reflect metadata API
+import 'reflect-metadata';
+
+export * from './nodes/io-types.js';
+export * from './nodes/node-metadata.js';
+export * from './nodes/decorators.js';
+export * from './nodes/node-class.js';
+export * from './nodes/node-schema.js';
+export * from './nodes/node-definition.js';
+export * from './services/logger.js';
+export * from './services/directories.js';
+export * from './services/injection.js';

@@ -1,0 +1,2 @@
+export * from './primitive.js';
+export * from './string.js';
