@@ -14,7 +14,9 @@ const runs = Number(process.argv[2] ?? 7);
 async function once() {
   const base = mkdtempSync(join(tmpdir(), 'easel-startup-'));
   const started = performance.now();
-  const child = spawn(process.execPath, [main, '--port', '0', '--base-directory', base], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [main, '--port', '0', '--base-directory', base], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const port = await new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (chunk) => {
@@ -40,4 +42,6 @@ for (let i = 0; i < runs; i++) {
   console.log(`run ${i + 1}: ${elapsed.toFixed(0)} ms to GET /object_info ${status} (${nodes} nodes)`);
 }
 times.sort((a, b) => a - b);
-console.log(`median ${times[Math.floor(times.length / 2)].toFixed(0)} ms, min ${times[0].toFixed(0)} ms, max ${times.at(-1).toFixed(0)} ms over ${runs} runs`);
+console.log(
+  `median ${times[Math.floor(times.length / 2)].toFixed(0)} ms, min ${times[0].toFixed(0)} ms, max ${times.at(-1).toFixed(0)} ms over ${runs} runs`,
+);
