@@ -1,10 +1,21 @@
-import { Directories, Logger, createServiceContainer, type DependencyContainer } from '@easel/core';
+import {
+  Directories,
+  Logger,
+  TensorBackend,
+  createServiceContainer,
+  type DependencyContainer,
+} from '@easel/core';
 import type { ConsoleLogger, ServerConfig } from '@easel/api';
 
 /** The container packs get their services from: everything @easel/core declares a token for. */
-export function createPackServices(config: ServerConfig, logger: ConsoleLogger): DependencyContainer {
+export function createPackServices(
+  config: ServerConfig,
+  logger: ConsoleLogger,
+  backend: TensorBackend,
+): DependencyContainer {
   const services = createServiceContainer();
   services.register<Logger>(Logger, { useValue: logger.child('packs') });
   services.register<Directories>(Directories, { useValue: config.directories });
+  services.register<TensorBackend>(TensorBackend, { useValue: backend });
   return services;
 }

@@ -16,6 +16,7 @@ import {
   type ServerConfig,
 } from '@easel/api';
 import { createPackServices } from './pack-services.js';
+import { createTensorBackend } from './tensor-backend.js';
 
 export interface RunningServer {
   readonly app: NestFastifyApplication;
@@ -29,7 +30,12 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const logger = new ConsoleLogger(config.logLevel);
   await prepareDirectories(config);
 
-  const services = createPackServices(config, logger);
+  const backend = await createTensorBackend(config);
+  const { runtime: backendRuntime, devices } = backend.describe();
+  logger.info(
+    `Tensor backend: ${config.backend}, ${backendRuntime}; devices: ${devices.map((d) => d.name).join(', ')}`,
+  );
+  const services = createPackServices(config, logger, backend);
   const registry = new NodeRegistry();
   shareCoreWithPacks();
   const sources: PackSource[] = [
@@ -43,7 +49,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       (packs.failed.length > 0 ? `; ${packs.failed.length} failed (see GET /internal/packs)` : ''),
   );
 
-  const runtime: EaselRuntime = { config, registry, packs, services, logger };
+  const runtime: EaselRuntime = { config, registry, packs, services, logger, backend };
   const app = await createHttpApp(EaselApiModule.forRoot(runtime), config, logger);
   const port = await listen(app, config.listen, config.port);
   return {
@@ -52,6 +58,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     port,
     async close() {
       await app.close();
+      await backend.free();
       await rm(config.directories.temp, { recursive: true, force: true });
     },
   };

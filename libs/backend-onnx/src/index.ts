@@ -1,1 +1,1 @@
-export const BACKEND_NAME = 'onnx';
+export { OnnxBackend, type OnnxBackendOptions } from './onnx-backend.js';

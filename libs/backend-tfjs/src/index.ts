@@ -1,1 +1,2 @@
-export const BACKEND_NAME = 'tfjs';
+export { TfjsBackend, type TfjsBackendOptions } from './tfjs-backend.js';
+export type { TfjsRuntime } from './tfjs-runtime.js';

@@ -10,3 +10,8 @@ export * from './nodes/node-definition.js';
 export * from './services/logger.js';
 export * from './services/directories.js';
 export * from './services/injection.js';
+export * from './tensor/tensor.js';
+export * from './tensor/tensor-backend.js';
+export * from './tensor/resize.js';
+export * from './tensor/model-format.js';
+export * from './tensor/pillow-resize.js';

@@ -1,4 +1,4 @@
-import type { ComboContext, DependencyContainer } from '@easel/core';
+import type { ComboContext, DependencyContainer, TensorBackend } from '@easel/core';
 import type { NodeRegistry } from '@easel/executor';
 import type { ConsoleLogger } from '../logging/console-logger.js';
 import type { ServerConfig } from '../config/server-config.js';
@@ -12,12 +12,15 @@ export interface EaselRuntime {
   /** The tsyringe container packs resolve their services from. */
   readonly services: DependencyContainer;
   readonly logger: ConsoleLogger;
+  /** The tensor backend chosen at start-up. */
+  readonly backend: TensorBackend;
 }
 
 // Nest injection tokens for the parts of the runtime that are not classes
 export const PACK_REPORT = Symbol.for('easel.api.PackLoadReport');
 export const PACK_SERVICES = Symbol.for('easel.api.PackServices');
 export const LOGGER = Symbol.for('easel.api.Logger');
+export const BACKEND = Symbol.for('easel.api.TensorBackend');
 
 /** Lets computed combo lists resolve the services packs are given. */
 export function comboContextOf(services: DependencyContainer): ComboContext {

@@ -1,5 +1,7 @@
 import { freemem, totalmem } from 'node:os';
 import { Inject, Injectable } from '@nestjs/common';
+import type { TensorBackend } from '@easel/core';
+import { BACKEND } from '../runtime/runtime.js';
 import { SERVER_CONFIG, maxBodyBytes, type ServerConfig } from '../config/server-config.js';
 import { EASEL_VERSION } from '../runtime/version.js';
 
@@ -20,12 +22,16 @@ export interface DeviceStats {
 
 @Injectable()
 export class SystemInfoService {
-  constructor(@Inject(SERVER_CONFIG) private readonly config: ServerConfig) {}
+  constructor(
+    @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
+    @Inject(BACKEND) private readonly backend: TensorBackend,
+  ) {}
 
   /** `GET /system_stats`: ComfyUI's shape; Easel's own facts go in the Python/PyTorch slots and in extra keys. */
   systemStats() {
     const ramTotal = totalmem();
     const ramFree = freemem();
+    const backend = this.backend.describe();
     return {
       system: {
         os: process.platform,
@@ -39,14 +45,24 @@ export class SystemInfoService {
           { name: 'comfyui-frontend-package', installed: null, required: REQUIRED_FRONTEND_VERSION },
         ],
         python_version: `Node.js ${process.version}`,
-        pytorch_version: `Easel ${EASEL_VERSION} (${this.config.backend} backend)`,
+        pytorch_version: `${backend.runtime}, Easel ${EASEL_VERSION}`,
         embedded_python: false,
         deploy_environment: 'easel',
         argv: [...this.config.argv],
         easel_version: EASEL_VERSION,
-        backend: this.config.backend,
+        backend: backend.name,
+        backend_runtime: backend.runtime,
       },
-      devices: this.devices(ramTotal, ramFree),
+      // ComfyUI's CPU shape: the device's memory in both the vram and torch_vram fields
+      devices: backend.devices.map((d): DeviceStats => ({
+        name: d.name,
+        type: d.type,
+        index: d.index,
+        vram_total: d.memoryTotal,
+        vram_free: d.memoryFree,
+        torch_vram_total: d.memoryTotal,
+        torch_vram_free: d.memoryFree,
+      })),
     };
   }
 
@@ -58,20 +74,5 @@ export class SystemInfoService {
       node_replacements: true,
       assets: false,
     };
-  }
-
-  private devices(ramTotal: number, ramFree: number): DeviceStats[] {
-    // until a tensor backend reports its devices, the host's memory is the device (ComfyUI's --cpu shape)
-    return [
-      {
-        name: this.config.device,
-        type: this.config.device.split(':')[0],
-        index: null,
-        vram_total: ramTotal,
-        vram_free: ramFree,
-        torch_vram_total: ramTotal,
-        torch_vram_free: ramFree,
-      },
-    ];
   }
 }

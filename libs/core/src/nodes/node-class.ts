@@ -1,4 +1,5 @@
 import type { Logger } from '../services/logger.js';
+import type { TensorBackend } from '../tensor/tensor-backend.js';
 
 /**
  * The inputs of a node class: its data properties (the ones its input decorators annotate).
@@ -24,6 +25,8 @@ export interface NodeContext {
   readonly signal: AbortSignal;
   readonly progress: ProgressReporter;
   readonly logger: Logger;
+  /** The tensor backend the server was started with. */
+  readonly backend: TensorBackend;
 }
 
 /** A node's UI output: each key holds a list (`images`, `text`, ...). */
