@@ -109,5 +109,18 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // a pack's own tests may run its nodes on real backends; its source may not import them
+    files: ['node-packs/**/*.spec.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          depConstraints: [{ sourceTag: 'type:pack', onlyDependOnLibsWithTags: ['type:core', 'type:backend'] }],
+        },
+      ],
+    },
+  },
   prettier,
 );

@@ -120,6 +120,8 @@ Node({ classType: 'PrimitiveInt', outputs: ['INT'] })(MyInt);
     expect(Array.isArray(body.system.comfy_package_versions)).toBe(true);
     expect(body.system.argv).toEqual(expect.arrayContaining(['--base-directory', base]));
     expect(body.devices[0]).toMatchObject({ name: 'cpu', type: 'cpu', index: null });
+    expect(body.system.backend).toBe('onnx');
+    expect(body.system.pytorch_version).toMatch(/^onnxruntime-node 1\.30\.0 \(cpu\)/);
   });
 
   it('lists pack load failures at /internal/packs: the error, its stack, and both packs of a collision', async () => {
@@ -168,6 +170,28 @@ Node({ classType: 'PrimitiveInt', outputs: ['INT'] })(MyInt);
       `Port ${server.port} is already in use on address 127.0.0.1. Please close the other application or use a different port with --port.`,
     );
     expect((await get('/system_stats')).status).toBe(200);
+  });
+
+  it('runs on the tfjs backend when asked, and reports it', async () => {
+    const tfjs = await startServerProcess(['--base-directory', base, '--backend', 'tfjs']);
+    try {
+      const stats = (await (await fetch(`${tfjs.url}/system_stats`)).json()) as any;
+      expect(stats.system.backend).toBe('tfjs');
+      expect(stats.system.pytorch_version).toMatch(/^tfjs 4\.22\.0 \((tensorflow|wasm|cpu)/);
+      expect(stats.devices[0]).toMatchObject({ type: expect.any(String), vram_total: totalmem() });
+      const info = (await (await fetch(`${tfjs.url}/object_info/UpscaleModelLoader`)).json()) as any;
+      expect(info.UpscaleModelLoader.input.required.model_name[1].options).toContain(
+        'esrgan-slim-x4 [built-in]',
+      );
+    } finally {
+      expect(await tfjs.stop()).toBe(0);
+    }
+  });
+
+  it('refuses a device the backend does not have, at start-up', async () => {
+    const result = await runServer(['--base-directory', base, '--backend', 'onnx', '--device', 'tensorrt']);
+    expect(result.code).toBe(1);
+    expect(result.output).toContain('cannot use device "tensorrt"');
   });
 
   it('exits with code 1 and a clear message on a bad flag value', async () => {

@@ -1,5 +1,6 @@
 import type { TensorBackend } from '@easel/core';
 import type { ServerConfig } from '@easel/api';
+import { ConfigError } from './config/load-config.js';
 
 /**
  * The backend chosen by `--backend` and `--device`. Only the chosen driver is imported: loading
@@ -8,14 +9,18 @@ import type { ServerConfig } from '@easel/api';
 export async function createTensorBackend(
   config: Pick<ServerConfig, 'backend' | 'device'>,
 ): Promise<TensorBackend> {
-  switch (config.backend) {
-    case 'onnx': {
-      const { OnnxBackend } = await import('@easel/backend-onnx');
-      return new OnnxBackend({ device: config.device });
+  try {
+    switch (config.backend) {
+      case 'onnx': {
+        const { OnnxBackend } = await import('@easel/backend-onnx');
+        return new OnnxBackend({ device: config.device });
+      }
+      case 'tfjs': {
+        const { TfjsBackend } = await import('@easel/backend-tfjs');
+        return await TfjsBackend.create({ device: config.device });
+      }
     }
-    case 'tfjs': {
-      const { TfjsBackend } = await import('@easel/backend-tfjs');
-      return TfjsBackend.create({ device: config.device });
-    }
+  } catch (error) {
+    throw new ConfigError(error instanceof Error ? error.message : String(error), { cause: error });
   }
 }

@@ -1,1 +1,2 @@
 export { OnnxBackend, type OnnxBackendOptions } from './onnx-backend.js';
+export { KerasConversionError, convertKerasModel } from './keras-to-onnx.js';

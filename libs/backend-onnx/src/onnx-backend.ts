@@ -29,6 +29,7 @@ import {
   type TensorData,
   type UnaryOp,
 } from '@easel/core';
+import { convertKerasModel } from './keras-to-onnx.js';
 import {
   buildModel,
   type GraphNode,
@@ -137,7 +138,8 @@ class OnnxTensor implements Tensor {
  */
 export class OnnxBackend implements TensorBackend {
   readonly name = 'onnx';
-  readonly modelFormats: readonly ModelFormat[] = ['onnx'];
+  /** `.onnx` files, and TensorFlow.js layers models of common convolutional layers (converted on load). */
+  readonly modelFormats: readonly ModelFormat[] = ['onnx', 'tfjs-layers'];
   private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
   private readonly sessionOptions: ort.InferenceSession.SessionOptions;
 
@@ -474,9 +476,9 @@ export class OnnxBackend implements TensorBackend {
     if ('path' in source) {
       label = source.path;
       const location = await detectModelFormat(source.path);
-      if (location?.format !== 'onnx')
-        throw new UnsupportedModelError(source.path, this.name, this.modelFormats);
-      bytes = await readFile(location.file);
+      if (location?.format === 'onnx') bytes = await readFile(location.file);
+      else if (location?.format === 'tfjs-layers') bytes = await convertKerasModel(location.file);
+      else throw new UnsupportedModelError(source.path, this.name, this.modelFormats);
     } else {
       label = '(model bytes)';
       if (source.format !== 'onnx') throw new UnsupportedModelError(label, this.name, this.modelFormats);

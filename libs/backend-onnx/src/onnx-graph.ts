@@ -41,7 +41,9 @@ export interface Initializer {
   name: string;
   dtype: 'int64' | 'float32' | 'int32';
   dims: readonly number[];
-  values: readonly number[];
+  /** Small constants as numbers, or float32 weights as one array (stored as raw bytes). */
+  values?: readonly number[];
+  raw?: Float32Array;
 }
 
 export interface GraphSpec {
@@ -127,7 +129,15 @@ function attribute(name: string, value: AttributeValue) {
 
 function initializer(init: Initializer) {
   const base = { name: init.name, dims: [...init.dims], dataType: elementTypeOf(init.dtype) };
-  if (init.dtype === 'float32') return onnx.TensorProto.create({ ...base, floatData: [...init.values] });
-  if (init.dtype === 'int32') return onnx.TensorProto.create({ ...base, int32Data: [...init.values] });
-  return onnx.TensorProto.create({ ...base, int64Data: [...init.values] });
+  if (init.raw) {
+    // raw_data is little-endian, which is what typed arrays hold on every platform Node runs on
+    return onnx.TensorProto.create({
+      ...base,
+      rawData: new Uint8Array(init.raw.buffer, init.raw.byteOffset, init.raw.byteLength),
+    });
+  }
+  const values = [...(init.values ?? [])];
+  if (init.dtype === 'float32') return onnx.TensorProto.create({ ...base, floatData: values });
+  if (init.dtype === 'int32') return onnx.TensorProto.create({ ...base, int32Data: values });
+  return onnx.TensorProto.create({ ...base, int64Data: values });
 }

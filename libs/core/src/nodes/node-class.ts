@@ -1,5 +1,6 @@
 import type { Logger } from '../services/logger.js';
 import type { TensorBackend } from '../tensor/tensor-backend.js';
+import type { ComboContext } from './io-types.js';
 
 /**
  * The inputs of a node class: its data properties (the ones its input decorators annotate).
@@ -50,3 +51,14 @@ export interface NodeInstance {
 
 /** A class decorated with `@Node`. Constructor parameters are injected by the server's container. */
 export type NodeClass = abstract new (...args: never[]) => object;
+
+/**
+ * Optional static hooks of a node class.
+ *
+ * `validateInputs` is ComfyUI's `VALIDATE_INPUTS`: called when a prompt is validated, with the
+ * node's constant inputs, before anything runs. It answers `true`, or a message that fails the
+ * prompt with `custom_validation_failed`.
+ */
+export interface NodeClassHooks {
+  validateInputs?(inputs: Record<string, unknown>, services: ComboContext): true | string | Promise<true | string>;
+}

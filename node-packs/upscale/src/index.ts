@@ -1,0 +1,2 @@
+export { UpscaleModelLoader } from './upscale-model-loader.js';
+export { ImageUpscaleWithModel } from './image-upscale-with-model.js';
