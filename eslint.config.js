@@ -117,7 +117,9 @@ export default tseslint.config(
         'error',
         {
           enforceBuildableLibDependency: false,
-          depConstraints: [{ sourceTag: 'type:pack', onlyDependOnLibsWithTags: ['type:core', 'type:backend'] }],
+          depConstraints: [
+            { sourceTag: 'type:pack', onlyDependOnLibsWithTags: ['type:core', 'type:backend'] },
+          ],
         },
       ],
     },

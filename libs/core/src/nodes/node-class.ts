@@ -60,5 +60,8 @@ export type NodeClass = abstract new (...args: never[]) => object;
  * prompt with `custom_validation_failed`.
  */
 export interface NodeClassHooks {
-  validateInputs?(inputs: Record<string, unknown>, services: ComboContext): true | string | Promise<true | string>;
+  validateInputs?(
+    inputs: Record<string, unknown>,
+    services: ComboContext,
+  ): true | string | Promise<true | string>;
 }
