@@ -1,2 +1,3 @@
 export { OnnxBackend, type OnnxBackendOptions } from './onnx-backend.js';
 export { KerasConversionError, convertKerasModel } from './keras-to-onnx.js';
+export { buildModel, type GraphSpec, type GraphNode } from './onnx-graph.js';

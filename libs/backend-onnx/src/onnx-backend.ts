@@ -6,7 +6,20 @@ import {
   UnsupportedModelError,
   broadcastShapes,
   checkResamplePlan,
+  checkConcat,
+  checkConv2d,
+  checkFlip,
+  checkGather,
+  checkMatmul,
+  checkPad,
+  checkReduce,
+  checkReshape,
+  checkResize,
+  checkSlice,
+  checkTile,
+  checkTranspose,
   checkShape,
+  resizeByResampling,
   dtypeOfData,
   detectModelFormat,
   normalizeAxis,
@@ -16,6 +29,7 @@ import {
   type CompareOp,
   type Conv2dOptions,
   type DType,
+  type LinearResizeMethod,
   type ModelFormat,
   type ModelIO,
   type ModelSession,
@@ -148,6 +162,9 @@ export class OnnxBackend implements TensorBackend {
       executionProviders: executionProviders(options.device ?? 'cpu'),
       graphOptimizationLevel: 'all',
       ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
+      // Every cached operation is a session with its own thread pool; spinning idle pools would
+      // steal the cores the running one needs.
+      extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
     };
   }
 
@@ -255,68 +272,36 @@ export class OnnxBackend implements TensorBackend {
   }
 
   async reduce(op: ReduceOp, x: Tensor, axes: readonly number[], keepDims = false): Promise<Tensor> {
-    const rank = x.shape.length;
-    const normalized = [...new Set(axes.map((a) => normalizeAxis(a, rank)))].sort();
+    const normalized = checkReduce(x, axes);
     if (normalized.length === 0) return this.copy(x);
     const input = x.dtype === 'float32' || x.dtype === 'int32' ? x : await this.cast(x, 'float32');
-    const axesTensor = int64Tensor(normalized);
-    return this.run1(`reduce:${op}:${keepDims ? 1 : 0}`, [input, axesTensor], (v) => [
+    return this.run1(`reduce:${op}:${keepDims ? 1 : 0}`, [input, int64Tensor(normalized)], (v) => [
       { op: REDUCE[op], inputs: v, outputs: ['y'], attributes: { keepdims: keepDims ? 1 : 0 } },
     ]);
   }
 
   async reshape(x: Tensor, shape: Shape): Promise<Tensor> {
-    checkShape(shape);
-    const value = this.own(x).ort;
-    if (sizeOf(shape) !== value.size) {
-      throw new TensorError(`cannot reshape ${JSON.stringify(x.shape)} to ${JSON.stringify(shape)}`);
-    }
-    return Promise.resolve(wrap(value.reshape([...shape]), x.dtype));
+    checkReshape(x, shape);
+    return Promise.resolve(wrap(this.own(x).ort.reshape([...shape]), x.dtype));
   }
 
   async transpose(x: Tensor, perm: readonly number[]): Promise<Tensor> {
-    const rank = x.shape.length;
-    const normalized = perm.map((a) => normalizeAxis(a, rank));
-    if (new Set(normalized).size !== rank)
-      throw new TensorError(`invalid permutation ${JSON.stringify(perm)}`);
+    const normalized = checkTranspose(x, perm);
     return this.run1(`transpose:${normalized.join(',')}`, [x], (v) => [
       { op: 'Transpose', inputs: v, outputs: ['y'], attributes: { perm: normalized } },
     ]);
   }
 
   async slice(x: Tensor, begin: readonly number[], end: readonly number[]): Promise<Tensor> {
-    const rank = x.shape.length;
-    if (begin.length !== rank || end.length !== rank) {
-      throw new TensorError(
-        `slice needs ${rank} begin and end values, got ${begin.length} and ${end.length}`,
-      );
-    }
-    for (let i = 0; i < rank; i++) {
-      if (!(0 <= begin[i] && begin[i] <= end[i] && end[i] <= x.shape[i])) {
-        throw new TensorError(`slice [${begin[i]}, ${end[i]}) is outside axis ${i} of size ${x.shape[i]}`);
-      }
-    }
-    const axes = Array.from({ length: rank }, (_, i) => i);
+    checkSlice(x, begin, end);
+    const axes = x.shape.map((_, i) => i);
     return this.run1('slice', [x, int64Tensor(begin), int64Tensor(end), int64Tensor(axes)], (v) => [
       { op: 'Slice', inputs: v, outputs: ['y'] },
     ]);
   }
 
   async concat(xs: readonly Tensor[], axis: number): Promise<Tensor> {
-    if (xs.length === 0) throw new TensorError('concat needs at least one tensor');
-    const rank = xs[0].shape.length;
-    const a = normalizeAxis(axis, rank);
-    for (const t of xs) {
-      if (
-        t.shape.length !== rank ||
-        t.dtype !== xs[0].dtype ||
-        t.shape.some((d, i) => i !== a && d !== xs[0].shape[i])
-      ) {
-        throw new TensorError(
-          `concat along axis ${a}: shapes ${xs.map((s) => JSON.stringify(s.shape)).join(', ')} do not match`,
-        );
-      }
-    }
+    const a = checkConcat(xs, axis);
     if (xs.length === 1) return this.copy(xs[0]);
     return this.run1(`concat:${xs.length}:${a}`, xs, (v) => [
       { op: 'Concat', inputs: v, outputs: ['y'], attributes: { axis: a } },
@@ -329,18 +314,7 @@ export class OnnxBackend implements TensorBackend {
     mode: PadMode = 'constant',
     value = 0,
   ): Promise<Tensor> {
-    const rank = x.shape.length;
-    if (
-      pads.length !== rank ||
-      pads.some(([b, e]) => !Number.isInteger(b) || !Number.isInteger(e) || b < 0 || e < 0)
-    ) {
-      throw new TensorError(`pad needs ${rank} [before, after] pairs of non-negative integers`);
-    }
-    if (mode === 'reflect' && pads.some(([b, e], i) => b >= x.shape[i] || e >= x.shape[i])) {
-      throw new TensorError(
-        `reflect padding must be smaller than the padded axis (shape ${JSON.stringify(x.shape)})`,
-      );
-    }
+    checkPad(x, pads, mode);
     const flat = [...pads.map(([b]) => b), ...pads.map(([, e]) => e)];
     const feeds = [x, int64Tensor(flat), this.scalar(value, x.dtype)];
     return this.run1(`pad:${mode}`, feeds, (v) => [
@@ -349,36 +323,25 @@ export class OnnxBackend implements TensorBackend {
   }
 
   async flip(x: Tensor, axes: readonly number[]): Promise<Tensor> {
-    const rank = x.shape.length;
-    const normalized = [...new Set(axes.map((a) => normalizeAxis(a, rank)))];
+    const normalized = checkFlip(x, axes);
     if (normalized.length === 0) return this.copy(x);
     // ONNX has no Flip: a Slice with step -1 walks each axis backwards
     const starts = normalized.map(() => -1);
     const ends = normalized.map(() => Number.MIN_SAFE_INTEGER);
     const steps = normalized.map(() => -1);
-    return this.run1(
-      'flip',
-      [x, int64Tensor(starts), int64Tensor(ends), int64Tensor(normalized), int64Tensor(steps)],
-      (v) => [{ op: 'Slice', inputs: v, outputs: ['y'] }],
-    );
+    const feeds = [x, int64Tensor(starts), int64Tensor(ends), int64Tensor(normalized), int64Tensor(steps)];
+    return this.run1('flip', feeds, (v) => [{ op: 'Slice', inputs: v, outputs: ['y'] }]);
   }
 
   async tile(x: Tensor, repeats: readonly number[]): Promise<Tensor> {
-    if (repeats.length !== x.shape.length || repeats.some((r) => !Number.isInteger(r) || r < 0)) {
-      throw new TensorError(
-        `tile needs one non-negative repeat count per axis of ${JSON.stringify(x.shape)}`,
-      );
-    }
+    checkTile(x, repeats);
     return this.run1('tile', [x, int64Tensor(repeats)], (v) => [{ op: 'Tile', inputs: v, outputs: ['y'] }]);
   }
 
   async gather(x: Tensor, indices: Int32Array | Tensor, axis: number): Promise<Tensor> {
-    const a = normalizeAxis(axis, x.shape.length);
     const index = indices instanceof Int32Array ? this.fromHost(indices, [indices.length], 'int32') : indices;
     if (index.dtype !== 'int32') throw new TensorError('gather indices must be int32');
-    const host = (await this.read(index)) as Int32Array;
-    if (host.some((i) => i < 0 || i >= x.shape[a]))
-      throw new TensorError(`gather index out of range for axis ${a} of size ${x.shape[a]}`);
+    const a = checkGather(x, await this.read(index), axis);
     return this.run1(`gather:${a}`, [x, index], (v) => [
       { op: 'Gather', inputs: v, outputs: ['y'], attributes: { axis: a } },
     ]);
@@ -437,16 +400,39 @@ export class OnnxBackend implements TensorBackend {
     );
   }
 
+  async resize(
+    x: Tensor,
+    axes: readonly [number, number],
+    height: number,
+    width: number,
+    method: LinearResizeMethod,
+  ): Promise<Tensor> {
+    const [hAxis, wAxis] = checkResize(x, axes, height, width);
+    if (method !== 'nearest-exact' && method !== 'bilinear') {
+      return resizeByResampling(this, x, [hAxis, wAxis], height, width, method);
+    }
+    // ONNX Runtime's Resize with half-pixel coordinates gives PyTorch's nearest-exact and
+    // bilinear (align_corners=False) numbers; the contract's ComfyUI goldens check it
+    const sizes = [...x.shape];
+    sizes[hAxis] = height;
+    sizes[wAxis] = width;
+    const input = await this.asFloat(x);
+    const attributes: Record<string, string> =
+      method === 'bilinear'
+        ? { mode: 'linear', coordinate_transformation_mode: 'half_pixel' }
+        : {
+            mode: 'nearest',
+            coordinate_transformation_mode: 'half_pixel',
+            nearest_mode: 'round_prefer_ceil',
+          };
+    return this.run1(`resize:${method}`, [input, int64Tensor(sizes)], ([xs, s]) => [
+      { op: 'Resize', inputs: [xs, '', '', s], outputs: ['y'], attributes },
+    ]);
+  }
+
   async conv2d(x: Tensor, weight: Tensor, options: Conv2dOptions = {}): Promise<Tensor> {
-    if (x.shape.length !== 4 || weight.shape.length !== 4) {
-      throw new TensorError(`conv2d needs [N, C, H, W] input and [O, C/groups, kH, kW] weights`);
-    }
     const groups = options.groups ?? 1;
-    if (x.shape[1] !== weight.shape[1] * groups || weight.shape[0] % groups !== 0) {
-      throw new TensorError(
-        `conv2d: ${x.shape[1]} input channels do not match weights ${JSON.stringify(weight.shape)} with ${groups} groups`,
-      );
-    }
+    checkConv2d(x, weight, groups);
     const [top, bottom, left, right] = options.padding ?? [0, 0, 0, 0];
     const attributes = {
       strides: [...(options.stride ?? [1, 1])],
@@ -460,12 +446,7 @@ export class OnnxBackend implements TensorBackend {
   }
 
   async matmul(a: Tensor, b: Tensor): Promise<Tensor> {
-    if (a.shape.length < 2 || b.shape.length < 2 || a.shape.at(-1) !== b.shape.at(-2)) {
-      throw new TensorError(
-        `matmul: shapes ${JSON.stringify(a.shape)} and ${JSON.stringify(b.shape)} do not multiply`,
-      );
-    }
-    broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2));
+    checkMatmul(a, b);
     const [x, y] = await Promise.all([this.asFloat(a), this.asFloat(b)]);
     return this.run1('matmul', [x, y], (v) => [{ op: 'MatMul', inputs: v, outputs: ['y'] }]);
   }
@@ -551,12 +532,15 @@ export class OnnxBackend implements TensorBackend {
   ): Promise<Tensor> {
     const values = feeds.map((f) => this.own(f));
     const names = values.map((_, i) => `x${i}`);
+    // int64 inputs are short vectors of attributes (axes, pads, sizes) whose length ONNX must know
     const inputs: GraphValue[] = values.map((v, i) => ({
       name: names[i],
       dtype: v.dtype,
       rank: v.shape.length,
+      ...((v.dtype as string) === 'int64' && { dims: [...v.shape] }),
     }));
-    const key = `${op}|${inputs.map((i) => `${i.dtype}/${i.rank}`).join(',')}`;
+    const signature = (i: GraphValue) => `${i.dtype}/${i.dims ? `[${i.dims.join(',')}]` : i.rank}`;
+    const key = `${op}|${inputs.map(signature).join(',')}`;
     let session = this.sessions.get(key);
     if (!session) {
       const spec: GraphSpec = { inputs, outputs: [{ name: 'y' }], nodes: nodes(names), initializers };

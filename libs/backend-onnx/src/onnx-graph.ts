@@ -35,6 +35,8 @@ export interface GraphValue {
   dtype?: OnnxElementType;
   /** Known rank (dimensions stay symbolic), or undefined for an output whose shape ORT infers. */
   rank?: number;
+  /** Fixed dimensions, for small inputs whose length ONNX needs to know (Resize sizes, ...). */
+  dims?: readonly number[];
 }
 
 export interface Initializer {
@@ -67,16 +69,7 @@ export function buildModel(spec: GraphSpec, name = 'easel-op'): Uint8Array {
           : onnx.TypeProto.create({
               tensorType: onnx.TypeProto.Tensor.create({
                 elemType: elementTypeOf(value.dtype),
-                shape:
-                  value.rank === undefined
-                    ? undefined
-                    : onnx.TensorShapeProto.create({
-                        dim: Array.from({ length: value.rank }, (_, i) =>
-                          onnx.TensorShapeProto.Dimension.create({
-                            dimParam: `${prefix}_${value.name}_${i}`,
-                          }),
-                        ),
-                      }),
+                shape: shapeOf(value, prefix),
               }),
             }),
     });
@@ -102,6 +95,18 @@ export function buildModel(spec: GraphSpec, name = 'easel-op'): Uint8Array {
     graph,
   });
   return onnx.ModelProto.encode(model).finish();
+}
+
+/** Fixed dimensions, symbolic ones of a known rank, or none (ONNX Runtime infers the shape). */
+function shapeOf(value: GraphValue, prefix: string) {
+  const dim = value.dims
+    ? value.dims.map((d) => onnx.TensorShapeProto.Dimension.create({ dimValue: d }))
+    : value.rank === undefined
+      ? null
+      : Array.from({ length: value.rank }, (_, i) =>
+          onnx.TensorShapeProto.Dimension.create({ dimParam: `${prefix}_${value.name}_${i}` }),
+        );
+  return dim === null ? undefined : onnx.TensorShapeProto.create({ dim });
 }
 
 function attribute(name: string, value: AttributeValue) {

@@ -5,7 +5,20 @@ import {
   UnsupportedModelError,
   broadcastShapes,
   checkResamplePlan,
+  checkConcat,
+  checkConv2d,
+  checkFlip,
+  checkGather,
+  checkMatmul,
+  checkPad,
+  checkReduce,
+  checkReshape,
+  checkResize,
+  checkSlice,
+  checkTile,
+  checkTranspose,
   checkShape,
+  resizeByResampling,
   dtypeOfData,
   detectModelFormat,
   normalizeAxis,
@@ -15,6 +28,7 @@ import {
   type CompareOp,
   type Conv2dOptions,
   type DType,
+  type LinearResizeMethod,
   type ModelFormat,
   type ModelSession,
   type ModelSource,
@@ -65,6 +79,23 @@ class TfjsTensor implements Tensor {
   dispose(): void {
     this.value?.dispose();
     this.value = null;
+    for (const t of this.derived.values()) t.dispose();
+    this.derived.clear();
+  }
+
+  private readonly derived = new Map<string, TfTensor>();
+
+  /**
+   * A tensor computed from this one and kept as long as it lives: conv2d keeps its filter in
+   * tfjs' layout, so the wasm kernels (which cache packed weights per filter tensor) reuse it.
+   */
+  derive(key: string, make: (value: TfTensor) => TfTensor): TfTensor {
+    let t = this.derived.get(key);
+    if (!t) {
+      t = make(this.tf);
+      this.derived.set(key, t);
+    }
+    return t;
   }
 }
 
@@ -229,6 +260,7 @@ export class TfjsBackend implements TensorBackend {
     return this.op(() => {
       const own = this.own(x);
       let t = own.dtype === 'int32' ? own.tf : this.floatOf(x);
+      if (min !== null && max !== null && t.dtype === 'float32') return this.tf.clipByValue(t, min, max);
       if (min !== null) t = this.tf.maximum(t, this.tf.scalar(min, t.dtype));
       if (max !== null) t = this.tf.minimum(t, this.tf.scalar(max, t.dtype));
       return min === null && max === null ? t.clone() : t;
@@ -259,10 +291,9 @@ export class TfjsBackend implements TensorBackend {
     }, dtype);
   }
 
-  reduce(op: ReduceOp, x: Tensor, axes: readonly number[], keepDims = false): Promise<Tensor> {
-    const rank = x.shape.length;
-    const normalized = [...new Set(axes.map((a) => normalizeAxis(a, rank)))].sort();
-    return this.op(() => {
+  async reduce(op: ReduceOp, x: Tensor, axes: readonly number[], keepDims = false): Promise<Tensor> {
+    const normalized = checkReduce(x, axes);
+    return await this.op(() => {
       const own = this.own(x);
       const t = own.dtype === 'int32' ? own.tf : this.floatOf(x);
       if (normalized.length === 0) return t.clone();
@@ -273,66 +304,26 @@ export class TfjsBackend implements TensorBackend {
   }
 
   async reshape(x: Tensor, shape: Shape): Promise<Tensor> {
-    checkShape(shape);
-    if (sizeOf(shape) !== x.size)
-      throw new TensorError(`cannot reshape ${JSON.stringify(x.shape)} to ${JSON.stringify(shape)}`);
+    checkReshape(x, shape);
     return await this.op(() => this.tf.reshape(this.own(x).tf, [...shape]), x.dtype);
   }
 
   async transpose(x: Tensor, perm: readonly number[]): Promise<Tensor> {
-    const rank = x.shape.length;
-    const normalized = perm.map((a) => normalizeAxis(a, rank));
-    if (new Set(normalized).size !== rank)
-      throw new TensorError(`invalid permutation ${JSON.stringify(perm)}`);
+    const normalized = checkTranspose(x, perm);
     return await this.op(() => this.tf.transpose(this.own(x).tf, normalized), x.dtype);
   }
 
   async slice(x: Tensor, begin: readonly number[], end: readonly number[]): Promise<Tensor> {
-    const rank = x.shape.length;
-    if (begin.length !== rank || end.length !== rank) {
-      throw new TensorError(
-        `slice needs ${rank} begin and end values, got ${begin.length} and ${end.length}`,
-      );
-    }
-    for (let i = 0; i < rank; i++) {
-      if (!(0 <= begin[i] && begin[i] <= end[i] && end[i] <= x.shape[i])) {
-        throw new TensorError(`slice [${begin[i]}, ${end[i]}) is outside axis ${i} of size ${x.shape[i]}`);
-      }
-    }
-    return await this.op(
-      () =>
-        this.tf.slice(
-          this.own(x).tf,
-          [...begin],
-          end.map((e, i) => e - begin[i]),
-        ),
-      x.dtype,
-    );
+    checkSlice(x, begin, end);
+    const size = end.map((e, i) => e - begin[i]);
+    return await this.op(() => this.tf.slice(this.own(x).tf, [...begin], size), x.dtype);
   }
 
   async concat(xs: readonly Tensor[], axis: number): Promise<Tensor> {
-    if (xs.length === 0) throw new TensorError('concat needs at least one tensor');
-    const rank = xs[0].shape.length;
-    const a = normalizeAxis(axis, rank);
-    for (const t of xs) {
-      if (
-        t.shape.length !== rank ||
-        t.dtype !== xs[0].dtype ||
-        t.shape.some((d, i) => i !== a && d !== xs[0].shape[i])
-      ) {
-        throw new TensorError(
-          `concat along axis ${a}: shapes ${xs.map((s) => JSON.stringify(s.shape)).join(', ')} do not match`,
-        );
-      }
-    }
+    const a = checkConcat(xs, axis);
+    const parts = xs.map((t) => this.own(t).tf);
     return await this.op(
-      () =>
-        xs.length === 1
-          ? this.own(xs[0]).tf.clone()
-          : this.tf.concat(
-              xs.map((t) => this.own(t).tf),
-              a,
-            ),
+      () => (parts.length === 1 ? parts[0].clone() : this.tf.concat(parts, a)),
       xs[0].dtype,
     );
   }
@@ -343,18 +334,7 @@ export class TfjsBackend implements TensorBackend {
     mode: PadMode = 'constant',
     value = 0,
   ): Promise<Tensor> {
-    const rank = x.shape.length;
-    if (
-      pads.length !== rank ||
-      pads.some(([b, e]) => !Number.isInteger(b) || !Number.isInteger(e) || b < 0 || e < 0)
-    ) {
-      throw new TensorError(`pad needs ${rank} [before, after] pairs of non-negative integers`);
-    }
-    if (mode === 'reflect' && pads.some(([b, e], i) => b >= x.shape[i] || e >= x.shape[i])) {
-      throw new TensorError(
-        `reflect padding must be smaller than the padded axis (shape ${JSON.stringify(x.shape)})`,
-      );
-    }
+    checkPad(x, pads, mode);
     const paddings = pads.map(([b, e]) => [b, e] as [number, number]);
     return await this.op(() => {
       const t = this.own(x).tf;
@@ -374,31 +354,25 @@ export class TfjsBackend implements TensorBackend {
     }, x.dtype);
   }
 
-  flip(x: Tensor, axes: readonly number[]): Promise<Tensor> {
-    const rank = x.shape.length;
-    const normalized = [...new Set(axes.map((a) => normalizeAxis(a, rank)))];
-    return this.op(
+  async flip(x: Tensor, axes: readonly number[]): Promise<Tensor> {
+    const normalized = checkFlip(x, axes);
+    return await this.op(
       () => (normalized.length === 0 ? this.own(x).tf.clone() : this.tf.reverse(this.own(x).tf, normalized)),
       x.dtype,
     );
   }
 
   async tile(x: Tensor, repeats: readonly number[]): Promise<Tensor> {
-    if (repeats.length !== x.shape.length || repeats.some((r) => !Number.isInteger(r) || r < 0)) {
-      throw new TensorError(
-        `tile needs one non-negative repeat count per axis of ${JSON.stringify(x.shape)}`,
-      );
-    }
+    checkTile(x, repeats);
     return await this.op(() => this.tf.tile(this.own(x).tf, [...repeats]), x.dtype);
   }
 
   async gather(x: Tensor, indices: Int32Array | Tensor, axis: number): Promise<Tensor> {
-    const a = normalizeAxis(axis, x.shape.length);
-    const host = indices instanceof Int32Array ? indices : ((await this.read(indices)) as Int32Array);
-    if (!(indices instanceof Int32Array) && indices.dtype !== 'int32')
+    if (!(indices instanceof Int32Array) && indices.dtype !== 'int32') {
       throw new TensorError('gather indices must be int32');
-    if (host.some((i) => i < 0 || i >= x.shape[a]))
-      throw new TensorError(`gather index out of range for axis ${a} of size ${x.shape[a]}`);
+    }
+    const host = indices instanceof Int32Array ? indices : ((await this.read(indices)) as Int32Array);
+    const a = checkGather(x, host, axis);
     const shape = indices instanceof Int32Array ? [indices.length] : [...indices.shape];
     return await this.op(
       () => this.tf.gather(this.own(x).tf, this.tf.tensor(host, shape, 'int32'), a),
@@ -428,18 +402,38 @@ export class TfjsBackend implements TensorBackend {
     });
   }
 
+  async resize(
+    x: Tensor,
+    axes: readonly [number, number],
+    height: number,
+    width: number,
+    method: LinearResizeMethod,
+  ): Promise<Tensor> {
+    const [hAxis, wAxis] = checkResize(x, axes, height, width);
+    const rank = x.shape.length;
+    if ((method !== 'nearest-exact' && method !== 'bilinear') || rank !== 4 || wAxis !== hAxis + 1) {
+      return resizeByResampling(this, x, [hAxis, wAxis], height, width, method);
+    }
+    // tf.image's half-pixel-centre kernels give PyTorch's nearest-exact and bilinear numbers;
+    // they work on [N, H, W, C], so channels-first tensors are transposed around them
+    return await this.op(() => {
+      const tf = this.tf;
+      const channelsFirst = hAxis === 2;
+      const input = this.floatOf(x) as TF.Tensor4D;
+      const nhwc = channelsFirst ? tf.transpose(input, [0, 2, 3, 1]) : input;
+      const out =
+        method === 'bilinear'
+          ? tf.image.resizeBilinear(nhwc, [height, width], false, true)
+          : tf.image.resizeNearestNeighbor(nhwc, [height, width], false, true);
+      return channelsFirst ? tf.transpose(out, [0, 3, 1, 2]) : out;
+    });
+  }
+
   async conv2d(x: Tensor, weight: Tensor, options: Conv2dOptions = {}): Promise<Tensor> {
-    if (x.shape.length !== 4 || weight.shape.length !== 4) {
-      throw new TensorError('conv2d needs [N, C, H, W] input and [O, C/groups, kH, kW] weights');
-    }
     const groups = options.groups ?? 1;
+    checkConv2d(x, weight, groups);
     const [, channels] = x.shape;
-    const [outChannels, perGroup] = weight.shape;
-    if (channels !== perGroup * groups || outChannels % groups !== 0) {
-      throw new TensorError(
-        `conv2d: ${channels} input channels do not match weights ${JSON.stringify(weight.shape)} with ${groups} groups`,
-      );
-    }
+    const [outChannels] = weight.shape;
     const [top, bottom, left, right] = options.padding ?? [0, 0, 0, 0];
     const strides = [...(options.stride ?? [1, 1])] as [number, number];
     const dilations = [...(options.dilation ?? [1, 1])] as [number, number];
@@ -454,14 +448,22 @@ export class TfjsBackend implements TensorBackend {
       // tfjs convolves NHWC with [kH, kW, in, out] filters
       const input = tf.transpose(this.floatOf(x), [0, 2, 3, 1]) as TF.Tensor4D;
       const w = this.floatOf(weight);
+      const filterOf = (key: string, make: () => TfTensor) =>
+        this.own(weight).derive(key, () => tf.keep(tf.tidy(make))) as TF.Tensor4D;
       let out: TF.Tensor4D;
       if (groups === 1) {
-        out = tf.conv2d(input, tf.transpose(w, [2, 3, 1, 0]) as TF.Tensor4D, strides, pad, 'NHWC', dilations);
+        out = tf.conv2d(
+          input,
+          filterOf('conv', () => tf.transpose(w, [2, 3, 1, 0])),
+          strides,
+          pad,
+          'NHWC',
+          dilations,
+        );
       } else if (groups === channels) {
         const multiplier = outChannels / channels;
-        const filter = tf.transpose<TF.Tensor4D>(
-          tf.reshape(w, [channels, multiplier, weight.shape[2], weight.shape[3]]),
-          [2, 3, 0, 1],
+        const filter = filterOf('depthwise', () =>
+          tf.transpose(tf.reshape(w, [channels, multiplier, weight.shape[2], weight.shape[3]]), [2, 3, 0, 1]),
         );
         out = tf.depthwiseConv2d(input, filter, strides, pad, 'NHWC', dilations);
       } else {
@@ -479,12 +481,7 @@ export class TfjsBackend implements TensorBackend {
   }
 
   async matmul(a: Tensor, b: Tensor): Promise<Tensor> {
-    if (a.shape.length < 2 || b.shape.length < 2 || a.shape.at(-1) !== b.shape.at(-2)) {
-      throw new TensorError(
-        `matmul: shapes ${JSON.stringify(a.shape)} and ${JSON.stringify(b.shape)} do not multiply`,
-      );
-    }
-    const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2));
+    const batch = checkMatmul(a, b);
     return await this.op(() => {
       const tf = this.tf;
       const expand = (t: TfTensor) => {

@@ -15,3 +15,4 @@ export * from './tensor/tensor-backend.js';
 export * from './tensor/resize.js';
 export * from './tensor/model-format.js';
 export * from './tensor/pillow-resize.js';
+export * from './tensor/op-checks.js';

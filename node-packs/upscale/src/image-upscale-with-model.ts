@@ -41,25 +41,23 @@ export class ImageUpscaleWithModel {
     const [batch, height, width, channels] = image.shape;
     const rgb = channels > 3 ? await backend.slice(image, [0, 0, 0, 0], [batch, height, width, 3]) : image;
     try {
-      const scaled = await tiledScale(backend, rgb, (tile) => runModel(context, model, tile), {
+      const upscaled = await tiledScale(backend, rgb, (tile) => runModel(context, model, tile), {
         tile: UPSCALE_TILE,
         overlap: UPSCALE_OVERLAP,
         scale: model.scale,
         onTile: (done, total) => context.progress.update(done, total),
         signal: context.signal,
+        // back from the model's pixel range to 0..1, clamped like ComfyUI
+        output: { multiply: 1 / model.inputRange, min: 0, max: 1 },
       });
-      try {
-        return [await backend.clamp(scaled, 0, 1)];
-      } finally {
-        scaled.dispose();
-      }
+      return [upscaled];
     } finally {
       if (rgb !== image) rgb.dispose();
     }
   }
 }
 
-/** One tile through the model: 0..1 NHWC in, 0..1 NHWC out, converting range and layout both ways. */
+/** One tile through the model: 0..1 NHWC in, NHWC out in the model's own pixel range. */
 export async function runModel(
   context: Pick<NodeContext, 'backend'>,
   model: UpscaleModel,
@@ -74,16 +72,10 @@ export async function runModel(
     if (model.layout === 'NCHW') temporaries.push((input = await backend.transpose(input, [0, 3, 1, 2])));
     const outputs = await model.session.run({ [model.input]: input });
     for (const [name, t] of Object.entries(outputs)) if (name !== model.output) t.dispose();
-    let output = outputs[model.output];
-    if (model.layout === 'NCHW') {
-      temporaries.push(output);
-      output = await backend.transpose(output, [0, 2, 3, 1]);
-    }
-    if (model.inputRange !== 1) {
-      temporaries.push(output);
-      output = await backend.binary('div', output, model.inputRange);
-    }
-    return output;
+    const output = outputs[model.output];
+    if (model.layout === 'NHWC') return output;
+    temporaries.push(output);
+    return await backend.transpose(output, [0, 2, 3, 1]);
   } finally {
     for (const t of temporaries) t.dispose();
   }

@@ -11,6 +11,12 @@ export interface TiledScaleOptions {
   onTile?: (done: number, total: number) => void;
   /** Checked before each tile; an aborted signal stops the work with its reason. */
   signal?: AbortSignal;
+  /**
+   * Applied to what `scaleTile` returns: multiplied by `multiply`, then clamped to
+   * `[min, max]`. On the blended path this happens on the host while blending, which saves
+   * two passes over the full-size result.
+   */
+  output?: { multiply: number; min: number; max: number };
 }
 
 /** Tiles one image of `height` x `width` takes (ComfyUI's `get_tiled_scale_steps`). */
@@ -70,7 +76,7 @@ export async function tiledScale(
       const image = await backend.slice(images, [b, 0, 0, 0], [b + 1, height, width, channels]);
       try {
         if (height <= tile && width <= tile) {
-          results.push(await scaleTile(image));
+          results.push(await finish(backend, await scaleTile(image), options.output));
           step();
           continue;
         }
@@ -91,7 +97,7 @@ async function blendTiles(
   backend: TensorBackend,
   image: Tensor,
   scaleTile: (tile: Tensor) => Promise<Tensor>,
-  { tile, overlap, scale }: TiledScaleOptions,
+  { tile, overlap, scale, output }: TiledScaleOptions,
   [outHeight, outWidth]: [number, number],
   step: () => void,
   checkInterrupt: () => void,
@@ -114,27 +120,51 @@ async function blendTiles(
       if (sum === null || weight === null) {
         outChannels = tc;
         sum = new Float32Array(outHeight * outWidth * tc);
-        weight = new Float32Array(outHeight * outWidth * tc);
+        // one weight per pixel: ComfyUI's out_div is the same in every channel
+        weight = new Float32Array(outHeight * outWidth);
       }
       const rows = featherRamp(th, feather);
       const cols = featherRamp(tw, feather);
       const top = Math.round(y0 * scale);
       const left = Math.round(x0 * scale);
+      const mask = new Float32Array(tw);
       for (let y = 0; y < th && top + y < outHeight; y++) {
-        for (let x = 0; x < tw && left + x < outWidth; x++) {
-          const mask = Math.fround(rows[y] * cols[x]);
-          const src = (y * tw + x) * tc;
-          const dst = ((top + y) * outWidth + left + x) * tc;
-          for (let c = 0; c < tc; c++) {
-            sum[dst + c] += pixels[src + c] * mask;
-            weight[dst + c] += mask;
-          }
+        // the tile's mask row: its row weight times each column weight (float32, like ComfyUI)
+        for (let x = 0; x < tw; x++) mask[x] = rows[y] * cols[x];
+        const visible = Math.min(tw, outWidth - left);
+        let src = y * tw * tc;
+        const pixel = (top + y) * outWidth + left;
+        let dst = pixel * tc;
+        for (let x = 0; x < visible; x++) {
+          const m = mask[x];
+          weight[pixel + x] += m;
+          for (let c = 0; c < tc; c++, src++, dst++) sum[dst] += pixels[src] * m;
         }
       }
       step();
     }
   }
   if (sum === null || weight === null) throw new Error('no tiles were scaled');
-  for (let i = 0; i < sum.length; i++) sum[i] = sum[i] / weight[i];
+  const { multiply = 1, min = -Infinity, max = Infinity } = output ?? {};
+  for (let p = 0, i = 0; p < weight.length; p++) {
+    const factor = multiply / weight[p];
+    for (let c = 0; c < outChannels; c++, i++) sum[i] = Math.min(Math.max(sum[i] * factor, min), max);
+  }
   return backend.fromHost(sum, [1, outHeight, outWidth, outChannels]);
+}
+
+/** The single-tile path of `output`: multiply, then clamp, on the backend. */
+async function finish(
+  backend: TensorBackend,
+  scaled: Tensor,
+  output: TiledScaleOptions['output'],
+): Promise<Tensor> {
+  if (!output) return scaled;
+  const multiplied = output.multiply === 1 ? scaled : await backend.binary('mul', scaled, output.multiply);
+  if (multiplied !== scaled) scaled.dispose();
+  try {
+    return await backend.clamp(multiplied, output.min, output.max);
+  } finally {
+    multiplied.dispose();
+  }
 }

@@ -12,6 +12,8 @@ export const RESIZE_METHODS: readonly ResizeMethod[] = [
   'lanczos',
 ];
 export type CropMode = 'disabled' | 'center';
+/** The methods that are linear filters (and so run on a backend); lanczos runs on the host. */
+export type LinearResizeMethod = Exclude<ResizeMethod, 'lanczos'>;
 
 /** Where the height and width axes are: IMAGE/MASK-like `BHWC`, or LATENT-like `BCHW`. */
 export type Layout = 'BHWC' | 'BCHW';
@@ -162,15 +164,31 @@ export async function resize(
   }
   try {
     if (method === 'lanczos') return await lanczos(backend, input, layout, height, width);
-    // width first, then height: the order PyTorch's separable kernels accumulate in
-    const across = await backend.resample(input, wAxis, planResize(method, input.shape[wAxis], width));
-    try {
-      return await backend.resample(across, hAxis, planResize(method, input.shape[hAxis], height));
-    } finally {
-      across.dispose();
-    }
+    return await backend.resize(input, [hAxis, wAxis], height, width, method);
   } finally {
     if (input !== x) input.dispose();
+  }
+}
+
+/**
+ * A linear resize through `TensorBackend.resample` with `planResize`'s plans: PyTorch's results
+ * on any backend. Drivers implement `TensorBackend.resize` with it where they have no faster
+ * native kernel that gives the same numbers.
+ */
+export async function resizeByResampling(
+  backend: TensorBackend,
+  x: Tensor,
+  [hAxis, wAxis]: readonly [number, number],
+  height: number,
+  width: number,
+  method: LinearResizeMethod,
+): Promise<Tensor> {
+  // width first, then height: the order PyTorch's separable kernels accumulate in
+  const across = await backend.resample(x, wAxis, planResize(method, x.shape[wAxis], width));
+  try {
+    return await backend.resample(across, hAxis, planResize(method, x.shape[hAxis], height));
+  } finally {
+    across.dispose();
   }
 }
 

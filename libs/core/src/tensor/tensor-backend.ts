@@ -1,3 +1,4 @@
+import type { LinearResizeMethod } from './resize.js';
 import { TensorError, type DType, type Shape, type Tensor, type TensorData } from './tensor.js';
 
 export type UnaryOp =
@@ -143,6 +144,18 @@ export interface TensorBackend {
 
   // image and linear algebra
   resample(x: Tensor, axis: number, plan: ResamplePlan): Promise<Tensor>;
+  /**
+   * Resizes axes `[heightAxis, widthAxis]` with PyTorch's `F.interpolate` semantics (output size
+   * given, align_corners=False, no antialias). `resizeByResampling` is a complete implementation;
+   * a driver may use native kernels where they give the same numbers (the contract checks).
+   */
+  resize(
+    x: Tensor,
+    axes: readonly [number, number],
+    height: number,
+    width: number,
+    method: LinearResizeMethod,
+  ): Promise<Tensor>;
   /** `x` is `[N, C, H, W]`, `weight` is `[O, C / groups, kH, kW]`. */
   conv2d(x: Tensor, weight: Tensor, options?: Conv2dOptions): Promise<Tensor>;
   /** Matrix product over the last two axes; leading axes broadcast. */
