@@ -7,13 +7,13 @@ import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+const TENSOR_RUNTIMES = ['onnxruntime-node', 'onnxruntime-*', 'onnx-proto', '@tensorflow/*'];
 const NEST_AND_VENDORS = [
+  ...TENSOR_RUNTIMES,
   '@nestjs/*',
   'fastify',
   '@fastify/*',
   'tsyringe',
-  'onnxruntime-node',
-  '@tensorflow/*',
   'better-sqlite3',
   'bullmq',
   'ioredis',
@@ -68,15 +68,21 @@ export default tseslint.config(
           enforceBuildableLibDependency: false,
           allow: [],
           depConstraints: [
+            // only the backend libraries touch a tensor runtime
             {
               sourceTag: 'type:app',
               onlyDependOnLibsWithTags: ['type:api', 'type:executor', 'type:core', 'type:backend'],
+              bannedExternalImports: TENSOR_RUNTIMES,
             },
-            { sourceTag: 'type:api', onlyDependOnLibsWithTags: ['type:executor', 'type:core'] },
+            {
+              sourceTag: 'type:api',
+              onlyDependOnLibsWithTags: ['type:executor', 'type:core'],
+              bannedExternalImports: TENSOR_RUNTIMES,
+            },
             {
               sourceTag: 'type:executor',
               onlyDependOnLibsWithTags: ['type:core'],
-              bannedExternalImports: ['@nestjs/*', 'fastify', '@fastify/*'],
+              bannedExternalImports: ['@nestjs/*', 'fastify', '@fastify/*', ...TENSOR_RUNTIMES],
             },
             {
               sourceTag: 'type:backend',

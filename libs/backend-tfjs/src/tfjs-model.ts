@@ -125,7 +125,13 @@ export class TfjsModelSession implements ModelSession {
     } else {
       const map: Record<string, TF.Tensor> = {};
       for (const i of this.inputs) map[i.name] = this.unwrap(feeds[i.name]);
-      const executed = await this.model.executeAsync(map, names);
+      // execute() is the fast path; models with control flow or dynamic shapes need executeAsync()
+      let executed: TF.Tensor | TF.Tensor[];
+      try {
+        executed = this.model.execute(map, names);
+      } catch {
+        executed = await this.model.executeAsync(map, names);
+      }
       results = Array.isArray(executed) ? executed : [executed];
     }
     return Object.fromEntries(results.map((t, i) => [names[i], this.wrap(t)]));
