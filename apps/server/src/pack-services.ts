@@ -1,5 +1,6 @@
 import {
   Directories,
+  ImageOutputOptions,
   Logger,
   TensorBackend,
   createServiceContainer,
@@ -17,5 +18,8 @@ export function createPackServices(
   services.register<Logger>(Logger, { useValue: logger.child('packs') });
   services.register<Directories>(Directories, { useValue: config.directories });
   services.register<TensorBackend>(TensorBackend, { useValue: backend });
+  services.register<ImageOutputOptions>(ImageOutputOptions, {
+    useValue: { disableMetadata: config.disableMetadata },
+  });
   return services;
 }

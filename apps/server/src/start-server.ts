@@ -1,8 +1,27 @@
 import { mkdir, rm } from 'node:fs/promises';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { NodeRegistry } from '@easel/executor';
+import { join } from 'node:path';
 import {
+  ClassicOutputCache,
+  LruOutputCache,
+  MemoryHistoryStore,
+  MemoryPromptQueue,
+  NoOutputCache,
+  NodeRegistry,
+  PromptExecutor,
+  PromptWorker,
+  RamPressureOutputCache,
+  SqliteHistoryStore,
+  SqlitePromptQueue,
+  SqliteStore,
+  type HistoryStore,
+  type OutputCache,
+  type PromptQueue,
+} from '@easel/executor';
+import {
+  ClientHub,
   ConsoleLogger,
+  comboContextOf,
   CustomNodesPackSource,
   EaselApiModule,
   NodeModulesPackSource,
@@ -49,19 +68,103 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       (packs.failed.length > 0 ? `; ${packs.failed.length} failed (see GET /internal/packs)` : ''),
   );
 
-  const runtime: EaselRuntime = { config, registry, packs, services, logger, backend };
+  const state = openStateStore(config);
+  const executor = new PromptExecutor({
+    registry,
+    cache: createOutputCache(config),
+    services: {
+      ...comboContextOf(services),
+      construct: (nodeClass) => services.resolve(nodeClass as never),
+    },
+    backend,
+    logger: logger.child('executor'),
+    reuseNodeInstances: config.cache.mode !== 'none',
+  });
+  const hub = new ClientHub();
+  const worker = new PromptWorker({
+    queue: state.queue,
+    history: state.history,
+    executor,
+    events: hub,
+    logger: logger.child('worker'),
+    freeMemory: () => backend.free(),
+  });
+
+  const runtime: EaselRuntime = {
+    config,
+    registry,
+    packs,
+    services,
+    logger,
+    backend,
+    queue: state.queue,
+    history: state.history,
+    executor,
+    worker,
+    hub,
+  };
   const app = await createHttpApp(EaselApiModule.forRoot(runtime), config, logger);
-  const port = await listen(app, config.listen, config.port);
+  await worker.start();
+  let port: number;
+  try {
+    port = await listen(app, config.listen, config.port);
+  } catch (error) {
+    await worker.stop();
+    await app.close();
+    await state.close();
+    throw error;
+  }
   return {
     app,
     runtime,
     port,
     async close() {
+      await worker.stop();
+      hub.closeAll();
       await app.close();
+      await state.close();
       await backend.free();
       await rm(config.directories.temp, { recursive: true, force: true });
     },
   };
+}
+
+/** The queue and history: in `<user>/easel.db` (default) or in memory. */
+function openStateStore(config: ServerConfig): {
+  queue: PromptQueue;
+  history: HistoryStore;
+  close(): Promise<void>;
+} {
+  if (config.stateStore === 'memory') {
+    const queue = new MemoryPromptQueue();
+    return { queue, history: new MemoryHistoryStore(), close: () => queue.close() };
+  }
+  const store = new SqliteStore(join(config.directories.user, 'easel.db'));
+  const queue = new SqlitePromptQueue(store);
+  return {
+    queue,
+    history: new SqliteHistoryStore(store),
+    async close() {
+      await queue.close();
+      store.close();
+    },
+  };
+}
+
+function createOutputCache(config: ServerConfig): OutputCache {
+  const { cache } = config;
+  switch (cache.mode) {
+    case 'classic':
+      return new ClassicOutputCache();
+    case 'lru':
+      return new LruOutputCache(cache.size);
+    case 'none':
+      return new NoOutputCache();
+    case 'ram-pressure':
+      return new RamPressureOutputCache(
+        cache.headroomGb === null ? {} : { activeHeadroom: cache.headroomGb * 1024 ** 3 },
+      );
+  }
 }
 
 /** ComfyUI creates input and user folders at start-up and empties temp (previews never survive a restart). */

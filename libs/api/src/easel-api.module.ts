@@ -1,9 +1,20 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { NodeRegistry } from '@easel/executor';
+import { NodeRegistry, PromptExecutor, PromptWorker } from '@easel/executor';
+import { ClientHub } from './events/client-hub.js';
 import { SERVER_CONFIG } from './config/server-config.js';
+import { FilesModule } from './files/files.module.js';
 import { NodeInfoModule } from './node-info/node-info.module.js';
 import { PacksModule } from './packs/packs.module.js';
-import { BACKEND, LOGGER, PACK_REPORT, PACK_SERVICES, type EaselRuntime } from './runtime/runtime.js';
+import { PromptsModule } from './prompts/prompts.module.js';
+import {
+  BACKEND,
+  HISTORY_STORE,
+  LOGGER,
+  PACK_REPORT,
+  PACK_SERVICES,
+  PROMPT_QUEUE,
+  type EaselRuntime,
+} from './runtime/runtime.js';
 import { SystemModule } from './system/system.module.js';
 
 /** Easel's whole HTTP API, on a runtime the server prepared (settings, loaded packs, services). */
@@ -18,10 +29,15 @@ export class EaselApiModule {
       { provide: PACK_SERVICES, useValue: runtime.services },
       { provide: LOGGER, useValue: runtime.logger },
       { provide: BACKEND, useValue: runtime.backend },
+      { provide: PROMPT_QUEUE, useValue: runtime.queue },
+      { provide: HISTORY_STORE, useValue: runtime.history },
+      { provide: PromptExecutor, useValue: runtime.executor },
+      { provide: PromptWorker, useValue: runtime.worker },
+      { provide: ClientHub, useValue: runtime.hub },
     ];
     return {
       module: EaselApiModule,
-      imports: [NodeInfoModule, SystemModule, PacksModule],
+      imports: [NodeInfoModule, SystemModule, PacksModule, PromptsModule, FilesModule],
       providers,
       exports: providers.map((p) => p.provide),
     };

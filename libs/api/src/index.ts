@@ -14,3 +14,4 @@ export * from './http/json-errors.js';
 export * from './http/http-app.js';
 export * from './system/system-info.service.js';
 export * from './easel-api.module.js';
+export * from './events/client-hub.js';

@@ -1,2 +1,4 @@
 export * from './primitive.js';
 export * from './string.js';
+export { PreviewImage, SaveImage } from './image-output.js';
+export * from './rebatch.js';

@@ -121,7 +121,7 @@ function context(
     promptId: 'p',
     signal,
     backend,
-    progress: { update: (value, max) => progress.push([value, max]) },
+    progress: { update: (value, max) => progress.push([value, max]), text: () => {} },
     logger: { debug: quiet, info: quiet, warn: quiet, error: quiet },
   };
 }

@@ -1,7 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import type { BackendName, LogLevel, PackSearchPaths, ServerConfig } from '@easel/api';
+import type {
+  BackendName,
+  CacheSettings,
+  LogLevel,
+  PackSearchPaths,
+  ServerConfig,
+  StateStoreKind,
+} from '@easel/api';
 
 /**
  * Every setting has a command-line flag (ComfyUI's name where ComfyUI has it), an environment
@@ -30,6 +37,12 @@ export interface RawSettings {
   verbose: string;
   backend: string;
   device: string;
+  cacheClassic: string;
+  cacheLru: string;
+  cacheNone: string;
+  cacheRam: string;
+  stateStore: string;
+  disableMetadata: string;
 }
 
 const SETTINGS: Setting[] = [
@@ -89,6 +102,31 @@ const SETTINGS: Setting[] = [
   },
   { key: 'backend', flag: '--backend <name>', description: 'tensor backend: onnx or tfjs (default onnx)' },
   { key: 'device', flag: '--device <device>', description: 'device for the tensor backend (default cpu)' },
+  {
+    key: 'cacheClassic',
+    flag: '--cache-classic [on]',
+    description: 'keep only the results the latest prompt used',
+    bare: 'true',
+  },
+  { key: 'cacheLru', flag: '--cache-lru <n>', description: 'keep the results of the last N nodes (0: off)' },
+  { key: 'cacheNone', flag: '--cache-none [on]', description: 'cache nothing between prompts', bare: 'true' },
+  {
+    key: 'cacheRam',
+    flag: '--cache-ram [gb]',
+    description: 'the default: keep results until free RAM drops below GB (default 10% of RAM, 2..10 GB)',
+    bare: 'default',
+  },
+  {
+    key: 'stateStore',
+    flag: '--state-store <kind>',
+    description: 'where the queue and history live: sqlite (<user>/easel.db, survives restarts) or memory',
+  },
+  {
+    key: 'disableMetadata',
+    flag: '--disable-metadata [on]',
+    description: 'do not write the prompt and workflow into saved images',
+    bare: 'true',
+  },
 ];
 
 const DEFAULTS: Partial<RawSettings> = {
@@ -98,10 +136,12 @@ const DEFAULTS: Partial<RawSettings> = {
   verbose: 'INFO',
   backend: 'onnx',
   device: 'cpu',
+  stateStore: 'sqlite',
 };
 
 const LOG_LEVELS: readonly LogLevel[] = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'];
 const BACKENDS: readonly BackendName[] = ['onnx', 'tfjs'];
+const STATE_STORES: readonly StateStoreKind[] = ['sqlite', 'memory'];
 
 /** A setting with a value the server cannot use; the message says which and why. */
 export class ConfigError extends Error {
@@ -216,9 +256,31 @@ function toServerConfig(raw: Partial<RawSettings>, options: LoadConfigOptions): 
     logLevel: oneOf('verbose', (raw.verbose ?? 'INFO').toUpperCase(), LOG_LEVELS),
     backend: oneOf('backend', (raw.backend ?? 'onnx').toLowerCase(), BACKENDS),
     device: raw.device ?? 'cpu',
+    cache: parseCache(raw),
+    stateStore: oneOf('state-store', (raw.stateStore ?? 'sqlite').toLowerCase(), STATE_STORES),
+    disableMetadata: parseBoolean('disable-metadata', raw.disableMetadata),
     packs,
     argv: [basename(process.argv[1] ?? 'easel'), ...options.argv],
   };
+}
+
+/** ComfyUI's order: classic, then lru N (N > 0), then none, else RAM pressure (the default). */
+function parseCache(raw: Partial<RawSettings>): CacheSettings {
+  if (parseBoolean('cache-classic', raw.cacheClassic)) return { mode: 'classic' };
+  const lru = raw.cacheLru === undefined ? 0 : parseInteger('cache-lru', raw.cacheLru, 0, 1e9);
+  if (lru > 0) return { mode: 'lru', size: lru };
+  if (parseBoolean('cache-none', raw.cacheNone)) return { mode: 'none' };
+  const ram = raw.cacheRam;
+  if (ram === undefined || ram === 'default') return { mode: 'ram-pressure', headroomGb: null };
+  return { mode: 'ram-pressure', headroomGb: parsePositive('cache-ram', ram) };
+}
+
+function parseBoolean(name: string, value: string | undefined): boolean {
+  if (value === undefined) return false;
+  const lower = value.toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(lower)) return true;
+  if (['false', '0', 'no', 'off', ''].includes(lower)) return false;
+  throw new ConfigError(`--${name} must be true or false, got ${JSON.stringify(value)}`);
 }
 
 function parseListen(value: string): string[] {

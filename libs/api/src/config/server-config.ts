@@ -2,6 +2,15 @@ import type { Directories } from '@easel/core';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL';
 export type BackendName = 'onnx' | 'tfjs';
+export type StateStoreKind = 'sqlite' | 'memory';
+
+/** Which output cache runs (ComfyUI's `--cache-*` flags). */
+export type CacheSettings =
+  | { readonly mode: 'classic' }
+  | { readonly mode: 'lru'; readonly size: number }
+  | { readonly mode: 'none' }
+  /** `headroomGb`: free RAM to keep; null for ComfyUI's default. */
+  | { readonly mode: 'ram-pressure'; readonly headroomGb: number | null };
 
 /** The server's settings after command line, environment and config file are merged. */
 export interface ServerConfig {
@@ -18,6 +27,11 @@ export interface ServerConfig {
   readonly backend: BackendName;
   /** `--device`: which device the backend runs on (`cpu`, `cuda:0`, ...). */
   readonly device: string;
+  readonly cache: CacheSettings;
+  /** Where the queue and history live (`--state-store`); sqlite survives restarts. */
+  readonly stateStore: StateStoreKind;
+  /** `--disable-metadata`: saved images carry no prompt or workflow. */
+  readonly disableMetadata: boolean;
   /** Where packs come from; the server fills these from its own location and the base directory. */
   readonly packs: PackSearchPaths;
   /** The command line as given, for `/system_stats`. */

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { WsAdapter } from '@nestjs/platform-ws';
 import type { DynamicModule, LogLevel as NestLogLevel, Type } from '@nestjs/common';
 import { maxBodyBytes, type LogLevel, type ServerConfig } from '../config/server-config.js';
 import type { ConsoleLogger } from '../logging/console-logger.js';
@@ -32,6 +33,8 @@ export async function createHttpApp(
     logger: nestLogLevels(config.logLevel),
   });
   registerLenientBodyParser(app.getHttpAdapter().getInstance());
+  // raw `ws` sockets (ComfyUI's protocol), not socket.io
+  app.useWebSocketAdapter(new WsAdapter(app));
   app.useGlobalFilters(
     new JsonErrorFilter((error) => logger.error('Unhandled error while serving a request:', error)),
   );

@@ -63,11 +63,11 @@ describe('PackLoader', () => {
     });
     afterEach(() => rm(dir, { recursive: true, force: true }));
 
-    async function pack(folder: string, name: string, classType: string) {
+    async function pack(folder: string, name: string, classType: string, autoload?: boolean) {
       await mkdir(folder, { recursive: true });
       await writeFile(
         join(folder, 'package.json'),
-        JSON.stringify({ name, version: '1.0.0', type: 'module', easel: { nodes: 'index.js' } }),
+        JSON.stringify({ name, version: '1.0.0', type: 'module', easel: { nodes: 'index.js', autoload } }),
       );
       const core = JSON.stringify(import.meta.resolve('@easel/core'));
       await writeFile(
@@ -105,6 +105,24 @@ describe('PackLoader', () => {
         ['custom_nodes', 'mine'],
       ]);
       expect(registry.all().map((n) => n.classType)).toEqual(['A', 'B', 'Extra', 'Plain', 'Mine']);
+    });
+
+    it('loads a pack with "autoload": false only when it is linked into custom_nodes', async () => {
+      await pack(join(dir, 'node-packs', 'testing'), '@easel/testing', 'T', false);
+      await mkdir(join(dir, 'node_modules', '@easel'), { recursive: true });
+      await symlink(join(dir, 'node-packs', 'testing'), join(dir, 'node_modules', '@easel', 'testing'));
+      const sources = [
+        new WorkspacePackSource(join(dir, 'node-packs')),
+        new NodeModulesPackSource([join(dir, 'node_modules')]),
+        new CustomNodesPackSource(join(dir, 'custom_nodes')),
+      ];
+      const without = await new PackLoader(new NodeRegistry(), quiet).load(sources);
+      expect(without).toEqual({ loaded: [], failed: [] });
+
+      await mkdir(join(dir, 'custom_nodes'));
+      await symlink(join(dir, 'node-packs', 'testing'), join(dir, 'custom_nodes', 'testing'));
+      const linked = await new PackLoader(new NodeRegistry(), quiet).load(sources);
+      expect(linked.loaded.map((p) => [p.source, p.name])).toEqual([['custom_nodes', '@easel/testing']]);
     });
 
     it('finds nothing in folders that do not exist', async () => {

@@ -32,7 +32,8 @@ export interface PackLoadReport {
 interface PackManifest {
   name?: unknown;
   version?: unknown;
-  easel?: { nodes?: unknown };
+  /** `autoload: false`: load only from custom_nodes (a pack for tests, or one to opt into). */
+  easel?: { nodes?: unknown; autoload?: unknown };
 }
 
 /** Thrown for a pack that cannot load; `packName` is known once package.json was read. */
@@ -100,6 +101,10 @@ export class PackLoader {
       return undefined;
     }
     const name = typeof manifest.name === 'string' && manifest.name !== '' ? manifest.name : basename(folder);
+    if (manifest.easel.autoload === false && kind !== 'custom_nodes') {
+      this.logger.debug(`${name} is not loaded automatically ("autoload": false); link it into custom_nodes`);
+      return undefined;
+    }
     const root = await realpath(folder);
     // node-packs/* are also linked into node_modules by npm workspaces: load each folder once
     if (seenPaths.has(root)) return undefined;

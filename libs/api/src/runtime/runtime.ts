@@ -1,5 +1,6 @@
 import type { ComboContext, DependencyContainer, TensorBackend } from '@easel/core';
-import type { NodeRegistry } from '@easel/executor';
+import type { HistoryStore, NodeRegistry, PromptExecutor, PromptQueue, PromptWorker } from '@easel/executor';
+import type { ClientHub } from '../events/client-hub.js';
 import type { ConsoleLogger } from '../logging/console-logger.js';
 import type { ServerConfig } from '../config/server-config.js';
 import type { PackLoadReport } from '../packs/pack-loader.js';
@@ -14,6 +15,12 @@ export interface EaselRuntime {
   readonly logger: ConsoleLogger;
   /** The tensor backend chosen at start-up. */
   readonly backend: TensorBackend;
+  readonly queue: PromptQueue;
+  readonly history: HistoryStore;
+  readonly executor: PromptExecutor;
+  readonly worker: PromptWorker;
+  /** The connected WebSocket clients; the worker's event sink. */
+  readonly hub: ClientHub;
 }
 
 // Nest injection tokens for the parts of the runtime that are not classes
@@ -21,6 +28,8 @@ export const PACK_REPORT = Symbol.for('easel.api.PackLoadReport');
 export const PACK_SERVICES = Symbol.for('easel.api.PackServices');
 export const LOGGER = Symbol.for('easel.api.Logger');
 export const BACKEND = Symbol.for('easel.api.TensorBackend');
+export const PROMPT_QUEUE = Symbol.for('easel.api.PromptQueue');
+export const HISTORY_STORE = Symbol.for('easel.api.HistoryStore');
 
 /** Lets computed combo lists resolve the services packs are given. */
 export function comboContextOf(services: DependencyContainer): ComboContext {

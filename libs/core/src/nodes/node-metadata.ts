@@ -18,6 +18,20 @@ export interface NodeOptions {
   notIdempotent?: boolean;
   /** Cached UI output is re-sent after a successful run (`HAS_INTERMEDIATE_OUTPUT`). */
   hasIntermediateOutput?: boolean;
+  /**
+   * With a static `validateInputs`: the inputs it receives (ComfyUI: the parameters of
+   * `VALIDATE_INPUTS`), or `all` (ComfyUI's `**kwargs`). Default `all`.
+   */
+  validatedInputs?: readonly string[] | 'all';
+  /** With a static `validateInputs`: it also receives the linked inputs' types, and link type checks are skipped. */
+  validateInputTypes?: boolean;
+  /**
+   * ComfyUI's async nodes (an `async def` execute): the scheduler starts the node before other
+   * ready nodes, and while its promise is pending, other nodes run. Without it, a node whose
+   * `execute` returns a promise (any node that awaits tensor work) is awaited before the next
+   * node starts, as ComfyUI runs its ordinary nodes.
+   */
+  concurrent?: boolean;
   deprecated?: boolean;
   experimental?: boolean;
   devOnly?: boolean;

@@ -62,6 +62,20 @@ export interface NodeSchema {
   readonly essentialsCategory: string | undefined;
   readonly inputs: readonly InputSchema[];
   readonly outputs: readonly OutputSchema[];
+  /** What the executor needs to know about the class's hooks. */
+  readonly hooks: {
+    /** A static `validateInputs` exists; which inputs it takes, and whether it takes their types. */
+    readonly validateInputs: {
+      readonly inputs: readonly string[] | 'all';
+      readonly inputTypes: boolean;
+    } | null;
+    /** A static `fingerprintInputs` (IS_CHANGED) exists. */
+    readonly fingerprintInputs: boolean;
+    /** An instance `checkLazyStatus` exists. */
+    readonly checkLazyStatus: boolean;
+    /** `@Node({ concurrent: true })`: the scheduler starts it first and runs other nodes while it waits. */
+    readonly concurrent: boolean;
+  };
 }
 
 /** A node class whose declarations are not valid; the message says which and why. */
@@ -85,6 +99,8 @@ const BOOLEAN_FLAGS = [
   'experimental',
   'devOnly',
   'apiNode',
+  'validateInputTypes',
+  'concurrent',
 ] as const;
 
 /**
@@ -101,8 +117,12 @@ export function describeNode(nodeClass: NodeClass, packName: string): NodeSchema
   if (typeof options.classType !== 'string' || options.classType.trim() === '') {
     return fail('@Node needs a non-empty classType');
   }
-  const prototype = nodeClass.prototype as { execute?: unknown };
+  const prototype = nodeClass.prototype as { execute?: unknown; checkLazyStatus?: unknown };
   if (typeof prototype.execute !== 'function') return fail('needs an execute(inputs, context) method');
+  const statics = nodeClass as unknown as { validateInputs?: unknown; fingerprintInputs?: unknown };
+  const validated = options.validatedInputs ?? 'all';
+  if (validated !== 'all' && !isStringArray(validated))
+    fail("@Node option validatedInputs must be 'all' or an array of input names");
   for (const flag of BOOLEAN_FLAGS) {
     if (options[flag] !== undefined && typeof options[flag] !== 'boolean') {
       fail(`@Node option ${flag} must be a boolean`);
@@ -134,6 +154,15 @@ export function describeNode(nodeClass: NodeClass, packName: string): NodeSchema
     essentialsCategory: options.essentialsCategory,
     inputs: readInputRecords(nodeClass).map((record) => describeInput(record, fail)),
     outputs: (options.outputs ?? []).map((output, index) => describeOutput(output, index, fail)),
+    hooks: {
+      validateInputs:
+        typeof statics.validateInputs === 'function'
+          ? { inputs: validated, inputTypes: options.validateInputTypes ?? false }
+          : null,
+      fingerprintInputs: typeof statics.fingerprintInputs === 'function',
+      checkLazyStatus: typeof prototype.checkLazyStatus === 'function',
+      concurrent: options.concurrent ?? false,
+    },
   };
 }
 
