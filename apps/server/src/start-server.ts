@@ -104,16 +104,16 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     hub,
   };
   const app = await createHttpApp(EaselApiModule.forRoot(runtime), config, logger);
-  await worker.start();
   let port: number;
   try {
     port = await listen(app, config.listen, config.port);
   } catch (error) {
-    await worker.stop();
     await app.close();
     await state.close();
     throw error;
   }
+  // after the routes are up (the prompt counter reads the queue first)
+  await worker.start();
   return {
     app,
     runtime,

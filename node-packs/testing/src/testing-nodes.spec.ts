@@ -207,6 +207,8 @@ describe('@easel/testing-nodes', () => {
         { default: 1.0, min: 0.0, max: 9999.0, step: 0.01, tooltip: 'The amount of seconds to sleep.' },
       ]);
       expect(definition.input.hidden).toEqual({ unique_id: 'UNIQUE_ID' });
+      // ComfyUI declares it ("*", {}): the empty options object is shown
+      expect(definition.input.required.value).toEqual(['*', {}]);
       expect(definition.output).toEqual(['*']);
       expect(schemaOf('TestSleep').hooks.concurrent).toBe(true);
       expect(schemaOf('TestParallelSleep').outputNode).toBe(true);

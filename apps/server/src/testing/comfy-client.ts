@@ -295,6 +295,14 @@ export async function startTestingServer(flags: readonly string[] = []): Promise
   const base = await mkdtemp(join(tmpdir(), 'easel-exec-'));
   await mkdir(join(base, 'custom_nodes'), { recursive: true });
   await symlink(TESTING_PACK, join(base, 'custom_nodes', 'testing'));
+  return startTestingServerIn(base, flags);
+}
+
+/** Starts a server on an existing base directory (a restart); `stop` removes the directory. */
+export async function startTestingServerIn(
+  base: string,
+  flags: readonly string[] = [],
+): Promise<TestingServer> {
   const server = await startServerProcess(['--base-directory', base, ...flags], 60_000);
   return {
     server,

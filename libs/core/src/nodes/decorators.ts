@@ -27,17 +27,26 @@ function inputDecorator(make: (property: string) => InputRecord): PropertyDecora
   };
 }
 
-function valueInput(type: string, options: object): PropertyDecorator {
-  return inputDecorator((property) => ({ kind: 'value', property, type, options: { ...options } }));
+function valueInput(type: string, options: object, explicit = false): PropertyDecorator {
+  return inputDecorator((property) => ({
+    kind: 'value',
+    property,
+    type,
+    options: { ...options },
+    ...(explicit && { explicitOptions: true }),
+  }));
 }
 
 /**
  * Declares an input. `@Input('IMAGE')` for a socket of any type; `Input.int`, `Input.float`,
  * `Input.string`, `Input.boolean` and `Input.combo` for widgets. The property name is the input
- * name (quote it for names that are not identifiers: `'mask.feather'!: number`).
+ * name (quote it for names that are not identifiers: `'mask.feather'!: number`). An explicit
+ * options object, even an empty one, is shown in `/object_info` (`["*", {}]`, as ComfyUI shows
+ * `("*", {})`); without one the spec is just `["IMAGE"]`.
  */
 export const Input = Object.assign(
-  (type: string, options: BaseInputOptions = {}): PropertyDecorator => valueInput(type, options),
+  (type: string, options?: BaseInputOptions): PropertyDecorator =>
+    valueInput(type, options ?? {}, options !== undefined),
   {
     int: (options: IntInputOptions = {}): PropertyDecorator => valueInput('INT', options),
     float: (options: FloatInputOptions = {}): PropertyDecorator => valueInput('FLOAT', options),

@@ -114,7 +114,9 @@ async function inputSpec(
   if (input.kind === 'hidden') return v3 ? [input.hidden] : input.hidden;
   const options = { ...input.options };
   if (input.kind === 'value') {
-    return v3 || Object.keys(options).length > 0 ? [input.type, options] : [input.type];
+    return v3 || input.showEmptyOptions || Object.keys(options).length > 0
+      ? [input.type, options]
+      : [input.type];
   }
   const choices = [...(typeof input.choices === 'function' ? await input.choices(context) : input.choices)];
   if (v3) {

@@ -74,6 +74,8 @@ export type InputRecord =
       readonly property: string;
       readonly type: string;
       readonly options: Readonly<Record<string, unknown>>;
+      /** The author wrote an options object: it is shown even when empty. */
+      readonly explicitOptions?: boolean;
     }
   | {
       readonly kind: 'combo';

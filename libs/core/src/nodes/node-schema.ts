@@ -18,6 +18,8 @@ export type InputSchema =
       readonly type: string;
       /** ComfyUI option keys in the author's order, Easel-only keys removed. */
       readonly options: Readonly<Record<string, unknown>>;
+      /** `/object_info` shows the options object even when it is empty. */
+      readonly showEmptyOptions: boolean;
     }
   | {
       readonly kind: 'combo';
@@ -187,7 +189,9 @@ function describeInput(record: InputRecord, fail: (problem: string) => never): I
     return { kind: 'combo', name, section, type: 'COMBO', choices, options };
   }
   if (typeof record.type !== 'string' || record.type === '') fail(`input ${name} needs a non-empty type`);
-  return { kind: 'value', name, section, type: record.type, options };
+  // `Input('*', {})` shows `["*", {}]`; options holding only Easel keys (`optional`) do not count
+  const showEmptyOptions = record.explicitOptions === true && Object.keys(record.options).length === 0;
+  return { kind: 'value', name, section, type: record.type, options, showEmptyOptions };
 }
 
 /** Expands `extra` where it was written and drops undefined values; keeps the author's key order. */

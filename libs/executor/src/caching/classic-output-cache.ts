@@ -1,4 +1,4 @@
-import { disposeEvicted, type CacheEntry, type OutputCache } from './output-cache.js';
+import { disposeEvicted, entriesOf, type CacheEntry, type OutputCache } from './output-cache.js';
 
 /** ComfyUI's classic cache: when a prompt starts, everything it does not use is dropped. */
 export class ClassicOutputCache implements OutputCache {
@@ -15,10 +15,7 @@ export class ClassicOutputCache implements OutputCache {
         evicted.push(entry);
       }
     }
-    disposeEvicted(
-      evicted,
-      [...this.entries.values()].map((e) => e.entry),
-    );
+    disposeEvicted(evicted, entriesOf(this.entries));
   }
 
   get(key: string): CacheEntry | undefined {

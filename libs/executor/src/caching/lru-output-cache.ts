@@ -1,4 +1,4 @@
-import { disposeEvicted, type CacheEntry, type OutputCache } from './output-cache.js';
+import { disposeEvicted, entriesOf, type CacheEntry, type OutputCache } from './output-cache.js';
 
 interface Slot {
   entry: CacheEntry;
@@ -57,10 +57,7 @@ export class LruOutputCache implements OutputCache {
       this.minGeneration += 1;
       evicted.push(...this.dropOlderThan(this.minGeneration));
     }
-    disposeEvicted(
-      evicted,
-      [...this.entries.values()].map((s) => s.entry),
-    );
+    disposeEvicted(evicted, entriesOf(this.entries));
   }
 
   protected dropOlderThan(generation: number): CacheEntry[] {

@@ -63,6 +63,7 @@ export function tensorsOf(entry: CacheEntry, into = new Set<Tensor>()): Set<Tens
  * (TensorFlow.js wasm) need this.
  */
 export function disposeEvicted(evicted: readonly CacheEntry[], kept: Iterable<CacheEntry>): void {
+  // `kept` is only walked when something was evicted: pass a lazy iterable (see entriesOf)
   if (evicted.length === 0) return;
   const gone = new Set<Tensor>();
   for (const entry of evicted) tensorsOf(entry, gone);
@@ -70,4 +71,9 @@ export function disposeEvicted(evicted: readonly CacheEntry[], kept: Iterable<Ca
   const alive = new Set<Tensor>();
   for (const entry of kept) tensorsOf(entry, alive);
   for (const tensor of gone) if (!alive.has(tensor) && !tensor.disposed) tensor.dispose();
+}
+
+/** The entries of a cache's slots, lazily (no copy when nothing needs them). */
+export function* entriesOf(slots: Map<string, { entry: CacheEntry }>): Iterable<CacheEntry> {
+  for (const slot of slots.values()) yield slot.entry;
 }

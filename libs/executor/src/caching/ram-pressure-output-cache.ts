@@ -1,5 +1,5 @@
 import { freemem, totalmem } from 'node:os';
-import { disposeEvicted, type CacheEntry } from './output-cache.js';
+import { disposeEvicted, entriesOf, type CacheEntry } from './output-cache.js';
 import { LruOutputCache } from './lru-output-cache.js';
 
 export interface RamPressureOptions {
@@ -9,11 +9,18 @@ export interface RamPressureOptions {
   activeHeadroom?: number;
   /** For tests: where free memory is read from. */
   freeMemory?: () => number;
+  /** Easel's bound on top of ComfyUI's: at most this many results, oldest prompts' first out. */
+  maxEntries?: number;
 }
 
+/** Enough for several large workflows; keeps a long-running server's memory flat. */
+export const RAM_PRESSURE_MAX_ENTRIES = 4096;
+
 /**
- * ComfyUI's default cache (`--cache-ram`): keeps everything while memory is plentiful; after each
- * node, if free memory is below the headroom, drops the oldest generations first.
+ * ComfyUI's default cache (`--cache-ram`): keeps results while memory is plentiful; after each
+ * node, if free memory is below the headroom, drops the oldest generations first. Unlike
+ * ComfyUI it also holds at most `maxEntries` results, so memory does not grow with the number of
+ * distinct prompts a server has seen.
  */
 export class RamPressureOutputCache extends LruOutputCache {
   override readonly mode = 'ram-pressure';
@@ -22,7 +29,7 @@ export class RamPressureOutputCache extends LruOutputCache {
   private readonly freeMemory: () => number;
 
   constructor(options: RamPressureOptions = {}) {
-    super(Infinity);
+    super(options.maxEntries ?? RAM_PRESSURE_MAX_ENTRIES);
     const total = totalmem();
     // ComfyUI's defaults: active headroom 10% of RAM clamped to 2..10 GB
     const gb = 1024 ** 3;
@@ -40,10 +47,7 @@ export class RamPressureOutputCache extends LruOutputCache {
       evicted.push(...dropped);
       if (dropped.length > 0) break;
     }
-    disposeEvicted(
-      evicted,
-      [...this.entries.values()].map((s) => s.entry),
-    );
+    disposeEvicted(evicted, entriesOf(this.entries));
     if (this.freeMemory() < this.activeHeadroom) {
       // still short: this prompt's entries too, oldest first; their tensors may still feed
       // nodes of the running prompt, so they are only released, not disposed

@@ -21,8 +21,13 @@ export class MemoryPromptQueue implements PromptQueue {
         return next;
       }
       await new Promise<void>((resolve) => {
-        this.wake = resolve;
-        signal.addEventListener('abort', () => resolve(), { once: true });
+        const onAbort = () => resolve();
+        // the listener goes when the wait ends: a long-lived signal must not collect them
+        this.wake = () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
       });
     }
     return null;

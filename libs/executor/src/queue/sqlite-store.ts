@@ -50,14 +50,39 @@ export class SqlitePromptQueue implements PromptQueue {
   private wake: (() => void) | null = null;
   /** Secrets stay in memory only: a restart drops them. */
   private readonly sensitive = new Map<string, Record<string, unknown>>();
+  // prepared once: a statement per call would leave native garbage behind every prompt
+  private readonly statements;
 
-  constructor(private readonly store: SqliteStore) {}
+  constructor(private readonly store: SqliteStore) {
+    const db = store.db;
+    this.statements = {
+      put: db.prepare(
+        'INSERT OR REPLACE INTO queue_items (prompt_id, number, state, item) VALUES (?, ?, ?, ?)',
+      ),
+      next: db.prepare(
+        "SELECT prompt_id, number, item FROM queue_items WHERE state = 'pending' ORDER BY number, prompt_id LIMIT 1",
+      ),
+      markRunning: db.prepare("UPDATE queue_items SET state = 'running' WHERE prompt_id = ?"),
+      finish: db.prepare("DELETE FROM queue_items WHERE prompt_id = ? AND state = 'running'"),
+      deletePending: db.prepare("DELETE FROM queue_items WHERE prompt_id = ? AND state = 'pending'"),
+      clearPending: db.prepare("DELETE FROM queue_items WHERE state = 'pending'"),
+      count: db.prepare('SELECT COUNT(*) AS n FROM queue_items'),
+      maxNumber: db.prepare('SELECT MAX(number) AS n FROM queue_items'),
+      clearRunning: db.prepare("DELETE FROM queue_items WHERE state = 'running'"),
+      rows: db.prepare(
+        'SELECT prompt_id, number, item FROM queue_items WHERE state = ? ORDER BY number, prompt_id',
+      ),
+    };
+  }
 
   put(item: QueueItem): Promise<void> {
     const { prompt, extraData, outputs } = item;
-    this.store.db
-      .prepare('INSERT OR REPLACE INTO queue_items (prompt_id, number, state, item) VALUES (?, ?, ?, ?)')
-      .run(item.promptId, item.number, 'pending', JSON.stringify({ prompt, extraData, outputs }));
+    this.statements.put.run(
+      item.promptId,
+      item.number,
+      'pending',
+      JSON.stringify({ prompt, extraData, outputs }),
+    );
     if (item.sensitive) this.sensitive.set(item.promptId, item.sensitive);
     const wake = this.wake;
     this.wake = null;
@@ -67,15 +92,9 @@ export class SqlitePromptQueue implements PromptQueue {
 
   async take(signal: AbortSignal): Promise<QueueItem | null> {
     const next = this.store.db.transaction((): QueueItem | null => {
-      const row = this.store.db
-        .prepare(
-          "SELECT prompt_id, number, item FROM queue_items WHERE state = 'pending' ORDER BY number, prompt_id LIMIT 1",
-        )
-        .get() as ItemRow | undefined;
+      const row = this.statements.next.get() as ItemRow | undefined;
       if (!row) return null;
-      this.store.db
-        .prepare("UPDATE queue_items SET state = 'running' WHERE prompt_id = ?")
-        .run(row.prompt_id);
+      this.statements.markRunning.run(row.prompt_id);
       return toItem(row);
     });
     while (!signal.aborted) {
@@ -86,15 +105,20 @@ export class SqlitePromptQueue implements PromptQueue {
         return secret ? { ...item, sensitive: secret } : item;
       }
       await new Promise<void>((resolve) => {
-        this.wake = resolve;
-        signal.addEventListener('abort', () => resolve(), { once: true });
+        const onAbort = () => resolve();
+        // the listener goes when the wait ends: a long-lived signal must not collect them
+        this.wake = () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
       });
     }
     return null;
   }
 
   finish(promptId: string): Promise<void> {
-    this.store.db.prepare("DELETE FROM queue_items WHERE prompt_id = ? AND state = 'running'").run(promptId);
+    this.statements.finish.run(promptId);
     return Promise.resolve();
   }
 
@@ -107,7 +131,7 @@ export class SqlitePromptQueue implements PromptQueue {
   }
 
   delete(promptIds: readonly string[]): Promise<number> {
-    const remove = this.store.db.prepare("DELETE FROM queue_items WHERE prompt_id = ? AND state = 'pending'");
+    const remove = this.statements.deletePending;
     const removed = this.store.db.transaction(() =>
       promptIds.reduce((n, id) => n + remove.run(id).changes, 0),
     )();
@@ -116,26 +140,24 @@ export class SqlitePromptQueue implements PromptQueue {
   }
 
   clear(): Promise<void> {
-    this.store.db.prepare("DELETE FROM queue_items WHERE state = 'pending'").run();
+    this.statements.clearPending.run();
     this.sensitive.clear();
     return Promise.resolve();
   }
 
   remaining(): Promise<number> {
-    const row = this.store.db.prepare('SELECT COUNT(*) AS n FROM queue_items').get() as { n: number };
+    const row = this.statements.count.get() as { n: number };
     return Promise.resolve(row.n);
   }
 
   maxNumber(): Promise<number | null> {
-    const row = this.store.db.prepare('SELECT MAX(number) AS n FROM queue_items').get() as {
-      n: number | null;
-    };
+    const row = this.statements.maxNumber.get() as { n: number | null };
     return Promise.resolve(row.n);
   }
 
   takeInterrupted(): Promise<QueueItem[]> {
     const items = this.rows('running');
-    this.store.db.prepare("DELETE FROM queue_items WHERE state = 'running'").run();
+    this.statements.clearRunning.run();
     return Promise.resolve(items);
   }
 
@@ -147,62 +169,69 @@ export class SqlitePromptQueue implements PromptQueue {
   }
 
   private rows(state: 'pending' | 'running'): QueueItem[] {
-    const rows = this.store.db
-      .prepare('SELECT prompt_id, number, item FROM queue_items WHERE state = ? ORDER BY number, prompt_id')
-      .all(state) as ItemRow[];
+    const rows = this.statements.rows.all(state) as ItemRow[];
     return rows.map(toItem).sort(compareQueueItems);
   }
 }
 
 export class SqliteHistoryStore implements HistoryStore {
+  private readonly statements;
+
   constructor(
     private readonly store: SqliteStore,
     private readonly maxSize = MAX_HISTORY_SIZE,
-  ) {}
+  ) {
+    const db = store.db;
+    this.statements = {
+      exists: db.prepare('SELECT 1 FROM history WHERE prompt_id = ?'),
+      count: db.prepare('SELECT COUNT(*) AS n FROM history'),
+      evictOldest: db.prepare('DELETE FROM history WHERE seq = (SELECT MIN(seq) FROM history)'),
+      upsert: db.prepare(
+        'INSERT INTO history (prompt_id, entry) VALUES (?, ?) ON CONFLICT (prompt_id) DO UPDATE SET entry = excluded.entry',
+      ),
+      get: db.prepare('SELECT entry FROM history WHERE prompt_id = ?'),
+      window: db.prepare('SELECT prompt_id, entry FROM history ORDER BY seq LIMIT ? OFFSET ?'),
+      delete: db.prepare('DELETE FROM history WHERE prompt_id = ?'),
+      clear: db.prepare('DELETE FROM history'),
+    };
+  }
 
   put(promptId: string, entry: HistoryEntry): Promise<void> {
-    const db = this.store.db;
-    db.transaction(() => {
-      const exists = db.prepare('SELECT 1 FROM history WHERE prompt_id = ?').get(promptId);
-      if (!exists) {
-        const { n } = db.prepare('SELECT COUNT(*) AS n FROM history').get() as { n: number };
-        if (n > this.maxSize)
-          db.prepare('DELETE FROM history WHERE seq = (SELECT MIN(seq) FROM history)').run();
+    const { statements } = this;
+    this.store.db.transaction(() => {
+      if (!statements.exists.get(promptId)) {
+        const { n } = statements.count.get() as { n: number };
+        if (n > this.maxSize) statements.evictOldest.run();
       }
-      db.prepare(
-        'INSERT INTO history (prompt_id, entry) VALUES (?, ?) ON CONFLICT (prompt_id) DO UPDATE SET entry = excluded.entry',
-      ).run(promptId, JSON.stringify(entry));
+      statements.upsert.run(promptId, JSON.stringify(entry));
     })();
     return Promise.resolve();
   }
 
   get(promptId: string): Promise<HistoryEntry | undefined> {
-    const row = this.store.db.prepare('SELECT entry FROM history WHERE prompt_id = ?').get(promptId) as
-      { entry: string } | undefined;
+    const row = this.statements.get.get(promptId) as { entry: string } | undefined;
     return Promise.resolve(row ? (JSON.parse(row.entry) as HistoryEntry) : undefined);
   }
 
   async list(maxItems?: number, offset?: number): Promise<[string, HistoryEntry][]> {
     const [start, end] = historyWindow(await this.size(), maxItems, offset);
-    const rows = this.store.db
-      .prepare('SELECT prompt_id, entry FROM history ORDER BY seq LIMIT ? OFFSET ?')
-      .all(end - start, start) as { prompt_id: string; entry: string }[];
+    const rows = this.statements.window.all(end - start, start) as { prompt_id: string; entry: string }[];
     return rows.map((r) => [r.prompt_id, JSON.parse(r.entry) as HistoryEntry]);
   }
 
   delete(promptIds: readonly string[]): Promise<void> {
-    const remove = this.store.db.prepare('DELETE FROM history WHERE prompt_id = ?');
+    const remove = this.statements.delete;
     this.store.db.transaction(() => promptIds.forEach((id) => remove.run(id)))();
     return Promise.resolve();
   }
 
   clear(): Promise<void> {
-    this.store.db.prepare('DELETE FROM history').run();
+    this.statements.clear.run();
     return Promise.resolve();
   }
 
   size(): Promise<number> {
-    const row = this.store.db.prepare('SELECT COUNT(*) AS n FROM history').get() as { n: number };
+    const row = this.statements.count.get() as { n: number };
     return Promise.resolve(row.n);
   }
 

@@ -27,6 +27,9 @@ import {
 import type { NodeRegistry, RegisteredNode } from '../registry/node-registry.js';
 import { typesMatch } from './type-match.js';
 
+/** Cycles longer than this are shown shortened in `dependency_cycle` errors. */
+const MAX_CYCLE_SHOWN = 20;
+
 export type ValidationOutcome =
   | { ok: true; outputs: string[]; nodeErrors: NodeErrors }
   | { ok: false; error: PromptError; nodeErrors: NodeErrors };
@@ -278,12 +281,27 @@ class GraphValidator {
 
   private recordCycle(ids: string[]): void {
     const label = (id: string) => `${id} (${(own(this.prompt, id) as PromptNode).class_type})`;
-    const details = [...ids, ids[0]].map(label).join(' -> ');
+    // every node of the cycle carries the path: a long cycle is shortened, or the answer would
+    // grow with the square of its length
+    const shown =
+      ids.length <= MAX_CYCLE_SHOWN
+        ? [...ids, ids[0]].map(label)
+        : [
+            ...ids.slice(0, MAX_CYCLE_SHOWN / 2).map(label),
+            `... (${ids.length - MAX_CYCLE_SHOWN} more) ...`,
+            ...ids.slice(-MAX_CYCLE_SHOWN / 2).map(label),
+            label(ids[0]),
+          ];
+    const details = shown.join(' -> ');
+    const cycleNodes = ids.length <= MAX_CYCLE_SHOWN ? ids : ids.slice(0, MAX_CYCLE_SHOWN);
     for (const id of ids) {
       if (this.cycleErrors.has(id)) continue;
       this.cycleErrors.set(
         id,
-        error('dependency_cycle', 'Dependency cycle detected', details, { node_id: id, cycle_nodes: ids }),
+        error('dependency_cycle', 'Dependency cycle detected', details, {
+          node_id: id,
+          cycle_nodes: cycleNodes,
+        }),
       );
     }
   }

@@ -1,4 +1,4 @@
-import { Input, Node, type TensorBackend } from '@easel/core';
+import { Input, Node, type NodeContext, type TensorBackend } from '@easel/core';
 import { ClassicOutputCache } from '../caching/classic-output-cache.js';
 import type { EventSink } from '../events/event-sink.js';
 import { PromptExecutor } from '../execution/prompt-executor.js';
@@ -17,11 +17,21 @@ class Echo {
   }
 }
 
+@Node({ classType: 'Previewing', outputs: [], outputNode: true })
+class Previewing {
+  @Input.int() value!: number;
+  execute({ value }: { value: number }, context: NodeContext) {
+    context.progress.update(1, 2, { format: 'JPEG', data: new Uint8Array([value]) });
+    context.progress.text('half way');
+    return { ui: { value: [value] } };
+  }
+}
+
 const silent = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
 
-function setup() {
+function setup(previewMetadata = false) {
   const registry = new NodeRegistry();
-  registry.registerPack('test', [Echo]);
+  registry.registerPack('test', [Echo, Previewing]);
   const executor = new PromptExecutor({
     registry,
     cache: new ClassicOutputCache(),
@@ -34,12 +44,13 @@ function setup() {
     reuseNodeInstances: true,
   });
   const sent: [string, string | null, Record<string, unknown>][] = [];
+  const binary = (frame: Uint8Array) => ({ frameType: new DataView(frame.buffer).getUint32(0) });
   const events: EventSink = {
     toClient: (clientId, type, data) => sent.push([type, clientId, data]),
     broadcast: (type, data) => sent.push([type, null, data]),
-    binaryToClient() {},
-    binaryBroadcast() {},
-    clientFeature: () => undefined,
+    binaryToClient: (clientId, frame) => sent.push(['binary', clientId, binary(frame)]),
+    binaryBroadcast: (frame) => sent.push(['binary', null, binary(frame)]),
+    clientFeature: (_clientId, flag) => (flag === 'supports_preview_metadata' ? previewMetadata : undefined),
   };
   const queue = new MemoryPromptQueue();
   const history = new MemoryHistoryStore();
@@ -85,6 +96,26 @@ describe('PromptWorker', () => {
       'executing',
     ]);
     expect((await history.get('p1'))?.outputs).toEqual({ '1': { value: [3] } });
+    await worker.stop();
+  });
+
+  it.each([
+    [false, 'a legacy preview (type 1) after progress', ['progress', 'binary:1', 'binary*:3']],
+    [true, 'a metadata preview (type 4) before progress', ['binary:4', 'progress', 'binary*:3']],
+  ])('routes previews: supports_preview_metadata=%s gives %s', async (negotiated, _what, expected) => {
+    const { worker, queue, sent } = setup(negotiated);
+    await worker.start();
+    await queue.put({
+      ...item('pv', 5),
+      prompt: { '1': { class_type: 'Previewing', inputs: { value: 5 } } },
+    });
+    await until(() => sent.some(([type, , data]) => type === 'executing' && data.node === null));
+    const seen = sent
+      .filter(([type]) => type === 'progress' || type === 'binary')
+      .map(([type, clientId, data]) =>
+        type === 'binary' ? `binary${clientId === null ? '*' : ''}:${String(data.frameType)}` : type,
+      );
+    expect(seen).toEqual(expected);
     await worker.stop();
   });
 
