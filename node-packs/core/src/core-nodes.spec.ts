@@ -1,5 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
+  Directories,
   buildNodeDefinition,
   describeNode,
   type NodeClass,
@@ -15,7 +18,13 @@ const catalogue = JSON.parse(
   ),
 ) as Record<string, unknown>;
 
-const noServices = { resolve: () => undefined as never };
+// the recording's input folder held ComfyUI's example.png, which LoadImage's combo lists
+const inputFolder = mkdtempSync(join(tmpdir(), 'easel-core-nodes-input-'));
+writeFileSync(join(inputFolder, 'example.png'), '');
+const noServices = {
+  resolve: <T>(token: unknown) => (token === Directories ? { input: inputFolder } : undefined) as T,
+};
+afterAll(() => rmSync(inputFolder, { recursive: true, force: true }));
 
 /** The recorded catalogue replaces descriptions and tooltips with "(text omitted)": ours are masked alike. */
 function maskTexts(value: unknown, key = ''): unknown {

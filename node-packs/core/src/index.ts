@@ -1,5 +1,16 @@
 export * from './primitive.js';
 export * from './string.js';
 export { PreviewImage, SaveImage } from './image-output.js';
+export { LoadImage, LoadImageMask, LoadImageOutput } from './load-image.js';
 export * from './rebatch.js';
 export * from './preview-any.js';
+export * from './masks.js';
+export * from './image-basic.js';
+export * from './images.js';
+export * from './image-scale-to-total-pixels.js';
+export * from './image-composite-masked.js';
+export * from './latents.js';
+export * from './image-filters.js';
+export * from './compositing.js';
+export * from './latent-math.js';
+export * from './image-info.js';

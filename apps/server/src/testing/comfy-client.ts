@@ -291,10 +291,15 @@ export interface TestingServer {
   stop(): Promise<void>;
 }
 
-export async function startTestingServer(flags: readonly string[] = []): Promise<TestingServer> {
+/** `packs`: more packs to link into custom_nodes, folder name -> pack folder. */
+export async function startTestingServer(
+  flags: readonly string[] = [],
+  packs: Record<string, string> = {},
+): Promise<TestingServer> {
   const base = await mkdtemp(join(tmpdir(), 'easel-exec-'));
   await mkdir(join(base, 'custom_nodes'), { recursive: true });
   await symlink(TESTING_PACK, join(base, 'custom_nodes', 'testing'));
+  for (const [name, folder] of Object.entries(packs)) await symlink(folder, join(base, 'custom_nodes', name));
   return startTestingServerIn(base, flags);
 }
 

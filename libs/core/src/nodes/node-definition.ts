@@ -19,7 +19,7 @@ export interface NodeDefinition {
   output_tooltips?: (string | null)[];
   output_matchtypes?: (string | null)[] | null;
   name: string;
-  display_name: string;
+  display_name: string | null;
   description: string;
   python_module: string;
   category: string;

@@ -47,7 +47,7 @@ export interface OutputSchema {
 /** Everything the server needs to know about a node type, read from its decorators. */
 export interface NodeSchema {
   readonly classType: string;
-  readonly displayName: string;
+  readonly displayName: string | null;
   readonly category: string;
   readonly description: string;
   readonly pythonModule: string;
@@ -139,7 +139,8 @@ export function describeNode(nodeClass: NodeClass, packName: string): NodeSchema
 
   return {
     classType: options.classType,
-    displayName: options.displayName ?? options.classType,
+    // ComfyUI's V3 schema leaves an unset display name null; V1 falls back to the class name
+    displayName: options.displayName ?? (options.schema === 'v3' ? null : options.classType),
     category: options.category ?? 'sd',
     description: options.description ?? '',
     pythonModule: options.pythonModule ?? `custom_nodes.${packName}`,
