@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, findWorkspaceRoot, loadConfig, nodeModulesAbove } from './config/load-config.js';
-import { PortInUseError } from '@easel/api';
+import { ModelPathsConfigError, PortInUseError, UsersFileError } from '@easel/api';
 import { startServer } from './start-server.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -40,7 +40,12 @@ try {
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 } catch (error) {
-  if (error instanceof PortInUseError || error instanceof ConfigError) {
+  if (
+    error instanceof PortInUseError ||
+    error instanceof ConfigError ||
+    error instanceof ModelPathsConfigError ||
+    error instanceof UsersFileError
+  ) {
     console.error(error.message);
     process.exit(1);
   }

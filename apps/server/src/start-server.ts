@@ -26,9 +26,13 @@ import {
   EaselApiModule,
   NodeModulesPackSource,
   PackLoader,
+  ProcessOutputLog,
+  captureProcessOutput,
   WorkspacePackSource,
   createHttpApp,
   listen,
+  loadModelFolders,
+  publishOpenApiDocument,
   shareCoreWithPacks,
   type EaselRuntime,
   type PackSource,
@@ -46,7 +50,18 @@ export interface RunningServer {
 
 /** Prepares folders, loads packs and starts listening. */
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
+  // from the first line on, for the frontend's log panel
+  const outputLog = new ProcessOutputLog();
+  const stopCapture = captureProcessOutput(outputLog);
   const logger = new ConsoleLogger(config.logLevel);
+  // before any folder is touched: a broken extra_model_paths.yaml stops the start
+  let models;
+  try {
+    models = loadModelFolders(config, logger.child('models'));
+  } catch (error) {
+    stopCapture();
+    throw error;
+  }
   await prepareDirectories(config);
 
   const backend = await createTensorBackend(config);
@@ -54,7 +69,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   logger.info(
     `Tensor backend: ${config.backend}, ${backendRuntime}; devices: ${devices.map((d) => d.name).join(', ')}`,
   );
-  const services = createPackServices(config, logger, backend);
+  const services = createPackServices(config, logger, backend, models);
   const registry = new NodeRegistry();
   shareCoreWithPacks();
   const sources: PackSource[] = [
@@ -102,14 +117,18 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     executor,
     worker,
     hub,
+    outputLog,
+    models,
   };
   const app = await createHttpApp(EaselApiModule.forRoot(runtime), config, logger);
+  publishOpenApiDocument(app);
   let port: number;
   try {
     port = await listen(app, config.listen, config.port);
   } catch (error) {
     await app.close();
     await state.close();
+    stopCapture();
     throw error;
   }
   // after the routes are up (the prompt counter reads the queue first)
@@ -125,6 +144,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       await state.close();
       await backend.free();
       await rm(config.directories.temp, { recursive: true, force: true });
+      stopCapture();
     },
   };
 }

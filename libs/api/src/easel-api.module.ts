@@ -3,7 +3,13 @@ import { NodeRegistry, PromptExecutor, PromptWorker } from '@easel/executor';
 import { ClientHub } from './events/client-hub.js';
 import { SERVER_CONFIG } from './config/server-config.js';
 import { FilesModule } from './files/files.module.js';
+import { FrontendModule } from './frontend/frontend.module.js';
+import { LoggingModule } from './logging/logging.module.js';
+import { ProcessOutputLog } from './logging/process-output-log.js';
+import { ModelFolderRegistry } from './models/model-folder-registry.js';
+import { ModelsModule } from './models/models.module.js';
 import { NodeInfoModule } from './node-info/node-info.module.js';
+import { OpenApiModule } from './openapi/openapi.module.js';
 import { PacksModule } from './packs/packs.module.js';
 import { PromptsModule } from './prompts/prompts.module.js';
 import {
@@ -16,6 +22,7 @@ import {
   type EaselRuntime,
 } from './runtime/runtime.js';
 import { SystemModule } from './system/system.module.js';
+import { UsersModule } from './users/users.module.js';
 
 /** Easel's whole HTTP API, on a runtime the server prepared (settings, loaded packs, services). */
 @Global()
@@ -34,10 +41,23 @@ export class EaselApiModule {
       { provide: PromptExecutor, useValue: runtime.executor },
       { provide: PromptWorker, useValue: runtime.worker },
       { provide: ClientHub, useValue: runtime.hub },
+      { provide: ProcessOutputLog, useValue: runtime.outputLog },
+      { provide: ModelFolderRegistry, useValue: runtime.models },
     ];
     return {
       module: EaselApiModule,
-      imports: [NodeInfoModule, SystemModule, PacksModule, PromptsModule, FilesModule],
+      imports: [
+        NodeInfoModule,
+        SystemModule,
+        PacksModule,
+        PromptsModule,
+        FilesModule,
+        LoggingModule,
+        FrontendModule,
+        UsersModule,
+        ModelsModule,
+        OpenApiModule,
+      ],
       providers,
       exports: providers.map((p) => p.provide),
     };

@@ -1,5 +1,6 @@
 export * from './config/server-config.js';
 export * from './logging/console-logger.js';
+export * from './logging/process-output-log.js';
 export * from './runtime/runtime.js';
 export * from './runtime/version.js';
 export * from './packs/pack-source.js';
@@ -13,5 +14,10 @@ export * from './http/request-body.js';
 export * from './http/json-errors.js';
 export * from './http/http-app.js';
 export * from './system/system-info.service.js';
+export * from './models/model-folder-registry.js';
+export * from './models/load-model-folders.js';
+export { ModelPathsConfigError } from './models/extra-model-paths.js';
 export * from './easel-api.module.js';
 export * from './events/client-hub.js';
+export { publishOpenApiDocument } from './openapi/openapi-document.js';
+export { UsersFileError } from './users/users.repository.js';

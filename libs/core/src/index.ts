@@ -12,6 +12,7 @@ export * from './nodes/node-definition.js';
 export * from './services/logger.js';
 export * from './services/directories.js';
 export * from './services/image-output-options.js';
+export * from './services/model-paths.js';
 export * from './services/injection.js';
 export * from './tensor/tensor.js';
 export * from './tensor/tensor-backend.js';

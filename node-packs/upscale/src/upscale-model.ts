@@ -65,36 +65,44 @@ function builtIns(): Map<string, ModelEntry> {
 }
 
 /**
- * The choices of UpscaleModelLoader: model files and TensorFlow.js model folders under
- * `models/upscale_models` (sorted relative paths), then the built-in models.
+ * The choices of UpscaleModelLoader: model files and TensorFlow.js model folders in the
+ * `upscale_models` folders (sorted relative paths, each once), then the built-in models.
  */
-export async function listUpscaleModels(folder: string): Promise<string[]> {
-  const found: string[] = [];
-  async function walk(dir: string): Promise<void> {
+export async function listUpscaleModels(folders: readonly string[]): Promise<string[]> {
+  const found = new Set<string>();
+  async function walk(folder: string, dir: string): Promise<void> {
     const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
     for (const entry of entries) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) {
-        if (existsSync(join(path, 'model.json'))) found.push(relative(folder, path).split(sep).join('/'));
-        else if (entry.name !== '.git') await walk(path);
+        if (existsSync(join(path, 'model.json'))) found.add(relative(folder, path).split(sep).join('/'));
+        else if (entry.name !== '.git') await walk(folder, path);
       } else if (MODEL_EXTENSIONS.some((ext) => entry.name.toLowerCase().endsWith(ext))) {
-        found.push(relative(folder, path).split(sep).join('/'));
+        found.add(relative(folder, path).split(sep).join('/'));
       }
     }
   }
-  await walk(folder);
-  return [...found.sort(), ...builtIns().keys()];
+  for (const folder of folders) await walk(folder, folder);
+  return [...[...found].sort(), ...builtIns().keys()];
 }
 
-/** Where a listed model name points, refusing names that leave the models folder. */
-async function locate(folder: string, name: string): Promise<ModelEntry> {
+/** Where a listed model name points: the first folder that has it; names that leave the folders are refused. */
+async function locate(folders: readonly string[], name: string): Promise<ModelEntry> {
   const builtIn = builtIns().get(name);
   if (builtIn) return builtIn;
-  const path = resolve(folder, name);
-  const inside = relative(folder, path);
-  if (inside === '' || inside.startsWith('..') || isAbsolute(inside))
-    throw new Error(`Invalid model name: '${name}'`);
-  if (!existsSync(path)) throw new Error(`Upscale model not found: ${name} (looked in ${folder})`);
+  let path: string | undefined;
+  for (const folder of folders) {
+    const candidate = resolve(folder, name);
+    const inside = relative(folder, candidate);
+    if (inside === '' || inside.startsWith('..') || isAbsolute(inside))
+      throw new Error(`Invalid model name: '${name}'`);
+    if (existsSync(candidate)) {
+      path = candidate;
+      break;
+    }
+  }
+  if (path === undefined)
+    throw new Error(`Upscale model not found: ${name} (looked in ${folders.join(', ') || 'no folder'})`);
   const sidecar = (await stat(path)).isDirectory() ? join(path, 'easel.json') : `${path}.easel.json`;
   const settings = existsSync(sidecar)
     ? (JSON.parse(await readFile(sidecar, 'utf8')) as UpscaleModelSettings)
@@ -104,13 +112,13 @@ async function locate(folder: string, name: string): Promise<ModelEntry> {
 
 /** Null when the backend can load the named model, else the reason (for validation before running). */
 export async function checkUpscaleModel(
-  folder: string,
+  folders: readonly string[],
   name: string,
   backend: TensorBackend,
 ): Promise<string | null> {
   let entry: ModelEntry;
   try {
-    entry = await locate(folder, name);
+    entry = await locate(folders, name);
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
   }
@@ -122,11 +130,11 @@ export async function checkUpscaleModel(
 
 /** Loads a listed model on the backend and works out its scale and layout. */
 export async function loadUpscaleModel(
-  folder: string,
+  folders: readonly string[],
   name: string,
   backend: TensorBackend,
 ): Promise<UpscaleModel> {
-  const entry = await locate(folder, name);
+  const entry = await locate(folders, name);
   const session = await backend.loadModel({ path: entry.path });
   const [input] = session.inputs;
   const [output] = session.outputs;

@@ -1,11 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import {
   Directories,
+  ModelPaths,
   TensorBackend,
   buildNodeDefinition,
   describeNode,
@@ -184,6 +185,64 @@ describe('@easel/upscale-nodes', () => {
         }
         expect(JSON.stringify(definition)).toBe(JSON.stringify(expected));
       }
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+
+  it('lists and loads models from every upscale_models folder the ModelPaths service names', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'easel-upscale-'));
+    try {
+      const f = await makeFixture(new OnnxBackend(), base);
+      const own = join(base, 'models', 'upscale_models');
+      // a second folder, as extra_model_paths.yaml adds one
+      const shared = join(base, 'shared', 'upscalers');
+      await mkdir(join(shared, 'more'), { recursive: true });
+      await copyFile(join(own, 'nearest2x.onnx'), join(shared, 'more', 'shared2x.onnx'));
+      await copyFile(
+        join(own, 'nearest2x.onnx.easel.json'),
+        join(shared, 'more', 'shared2x.onnx.easel.json'),
+      );
+      await writeFile(join(shared, '4x-UltraSharp.pth'), 'the same name in both folders');
+      const modelPaths: ModelPaths = {
+        folderNames: () => ['upscale_models'],
+        folderPaths: (folder) => (folder === 'upscale_models' ? [own, shared] : []),
+        list: () => Promise.resolve([]),
+        resolve: () => Promise.resolve(null),
+      };
+      const services: ComboContext = {
+        resolve: <T>(token: unknown): T =>
+          token === ModelPaths ? (modelPaths as T) : f.services.resolve<T>(token as never),
+      };
+
+      const definition = await buildNodeDefinition(
+        describeNode(UpscaleModelLoader, '@easel/upscale-nodes'),
+        services,
+      );
+      const modelName = (
+        definition as unknown as { input: { required: { model_name: [string, { options: string[] }] } } }
+      ).input.required.model_name;
+      expect(modelName[1].options.filter((option) => !option.endsWith('[built-in]'))).toEqual([
+        '4x-UltraSharp.pth',
+        'more/shared2x.onnx',
+        'nearest2x',
+        'nearest2x.onnx',
+      ]);
+      expect(await UpscaleModelLoader.validateInputs({ model_name: 'more/shared2x.onnx' }, services)).toBe(
+        true,
+      );
+      const [model] = (await new UpscaleModelLoader(f.directories, modelPaths).execute(
+        { model_name: 'more/shared2x.onnx' },
+        context(f.backend),
+      )) as [UpscaleModel];
+      expect([model.scale, model.layout]).toEqual([2, 'NHWC']);
+      // without the service only <models>/upscale_models is searched
+      expect(
+        await UpscaleModelLoader.validateInputs({ model_name: 'more/shared2x.onnx' }, f.services),
+      ).toMatch(/not found/);
+      expect(await UpscaleModelLoader.validateInputs({ model_name: '../../etc/passwd' }, services)).toMatch(
+        /Invalid model name/,
+      );
     } finally {
       await rm(base, { recursive: true, force: true });
     }

@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { ConfigError, envName, loadConfig, type LoadConfigOptions } from './load-config.js';
 
 describe('loadConfig', () => {
@@ -124,6 +124,43 @@ describe('loadConfig', () => {
     expect(() => load([])).toThrow(/"port" must be a string or a number/);
     await writeFile(join(cwd, 'easel.config.json'), '[1]');
     expect(() => load([])).toThrow(/must hold a JSON object/);
+  });
+
+  it('reads --multi-user from the flag, EASEL_MULTI_USER or the config file (off by default)', async () => {
+    expect(load([]).multiUser).toBe(false);
+    expect(load(['--multi-user']).multiUser).toBe(true);
+    expect(load([], { EASEL_MULTI_USER: 'true' }).multiUser).toBe(true);
+    await writeFile(join(cwd, 'easel.config.json'), JSON.stringify({ multiUser: true }));
+    expect(load([]).multiUser).toBe(true);
+    expect(load(['--multi-user', 'false']).multiUser).toBe(false);
+  });
+
+  it('reads --disable-api-nodes and --enable-compress-response-body (off by default)', () => {
+    expect([load([]).disableApiNodes, load([]).compressResponseBody]).toEqual([false, false]);
+    const on = load(['--disable-api-nodes', '--enable-compress-response-body']);
+    expect([on.disableApiNodes, on.compressResponseBody]).toEqual([true, true]);
+    const env = load([], { EASEL_DISABLE_API_NODES: 'true', EASEL_ENABLE_COMPRESS_RESPONSE_BODY: '1' });
+    expect([env.disableApiNodes, env.compressResponseBody]).toEqual([true, true]);
+  });
+
+  it('reads --extra-model-paths-config: several values, repeatable, relative to the current folder', async () => {
+    expect(load([]).extraModelPathsConfigs).toEqual([]);
+    expect(
+      load([
+        '--extra-model-paths-config',
+        'a.yaml',
+        '/etc/b.yaml',
+        '--port',
+        '1',
+        '--extra-model-paths-config',
+        'c.yaml',
+      ]).extraModelPathsConfigs,
+    ).toEqual([join(cwd, 'a.yaml'), '/etc/b.yaml', join(cwd, 'c.yaml')]);
+    expect(
+      load([], { EASEL_EXTRA_MODEL_PATHS_CONFIG: `x.yaml${delimiter}/y.yaml` }).extraModelPathsConfigs,
+    ).toEqual([join(cwd, 'x.yaml'), '/y.yaml']);
+    await writeFile(join(cwd, 'easel.config.json'), JSON.stringify({ extraModelPathsConfig: 'z.yaml' }));
+    expect(load([]).extraModelPathsConfigs).toEqual([join(cwd, 'z.yaml')]);
   });
 
   it('refuses unknown flags', () => {

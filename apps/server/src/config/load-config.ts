@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import type {
   BackendName,
@@ -31,6 +31,7 @@ export interface RawSettings {
   outputDirectory: string;
   tempDirectory: string;
   userDirectory: string;
+  extraModelPathsConfig: string;
   enableCorsHeader: string;
   maxUploadSize: string;
   frontEndRoot: string;
@@ -43,6 +44,9 @@ export interface RawSettings {
   cacheRam: string;
   stateStore: string;
   disableMetadata: string;
+  multiUser: string;
+  disableApiNodes: string;
+  enableCompressResponseBody: string;
 }
 
 const SETTINGS: Setting[] = [
@@ -77,6 +81,11 @@ const SETTINGS: Setting[] = [
     key: 'userDirectory',
     flag: '--user-directory <dir>',
     description: 'user data folder (default <base>/user)',
+  },
+  {
+    key: 'extraModelPathsConfig',
+    flag: '--extra-model-paths-config <paths...>',
+    description: `more extra_model_paths.yaml files, after <base>/extra_model_paths.yaml (repeatable; in EASEL_* and the config file: separated by "${delimiter}")`,
   },
   {
     key: 'enableCorsHeader',
@@ -127,6 +136,24 @@ const SETTINGS: Setting[] = [
     description: 'do not write the prompt and workflow into saved images',
     bare: 'true',
   },
+  {
+    key: 'multiUser',
+    flag: '--multi-user [on]',
+    description: 'per-user settings and user data; the comfy-user header names a user of users.json',
+    bare: 'true',
+  },
+  {
+    key: 'disableApiNodes',
+    flag: '--disable-api-nodes [on]',
+    description: 'send a Content-Security-Policy that keeps the frontend from reaching other sites',
+    bare: 'true',
+  },
+  {
+    key: 'enableCompressResponseBody',
+    flag: '--enable-compress-response-body [on]',
+    description: 'gzip JSON and text answers for clients that accept it',
+    bare: 'true',
+  },
 ];
 
 const DEFAULTS: Partial<RawSettings> = {
@@ -175,14 +202,18 @@ export function loadConfig(options: LoadConfigOptions): ServerConfig {
     program.addOption(option);
   }
   program.parse([...options.argv], { from: 'user' });
-  const flags = program.opts<Partial<RawSettings> & { config?: string }>();
+  // variadic flags (`<paths...>`) give lists
+  const flags = program.opts<Partial<Record<keyof RawSettings, string | string[]>> & { config?: string }>();
 
   const configPath = flags.config ?? options.env.EASEL_CONFIG ?? defaultConfigFile(options.cwd);
   const fromFile = configPath ? readConfigFile(resolve(options.cwd, configPath)) : {};
   const raw: Partial<RawSettings> = { ...DEFAULTS };
   for (const { key } of SETTINGS) {
     const value =
-      flags[key] ?? options.env[envName(key)] ?? fileValue(fromFile, key, configPath) ?? DEFAULTS[key];
+      joinList(flags[key]) ??
+      options.env[envName(key)] ??
+      fileValue(fromFile, key, configPath) ??
+      DEFAULTS[key];
     if (value !== undefined) raw[key] = value;
   }
   return toServerConfig(raw, options);
@@ -213,6 +244,11 @@ function readConfigFile(path: string): Partial<Record<keyof RawSettings, unknown
     );
   }
   return parsed;
+}
+
+/** A flag with several values (`<paths...>`, repeatable) arrives as a list: one string, like its variable. */
+function joinList(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(delimiter) : value;
 }
 
 function fileValue(
@@ -250,6 +286,10 @@ function toServerConfig(raw: Partial<RawSettings>, options: LoadConfigOptions): 
     listen: parseListen(raw.listen ?? '127.0.0.1'),
     port: parseInteger('port', raw.port ?? '8188', 0, 65535),
     directories,
+    extraModelPathsConfigs: (raw.extraModelPathsConfig ?? '')
+      .split(delimiter)
+      .filter((path) => path !== '')
+      .map((path) => resolve(options.cwd, path)),
     maxUploadSizeMb: parsePositive('max-upload-size', raw.maxUploadSize ?? '100'),
     corsOrigin: raw.enableCorsHeader ?? null,
     frontEndRoot: raw.frontEndRoot ? resolve(options.cwd, raw.frontEndRoot) : null,
@@ -259,6 +299,9 @@ function toServerConfig(raw: Partial<RawSettings>, options: LoadConfigOptions): 
     cache: parseCache(raw),
     stateStore: oneOf('state-store', (raw.stateStore ?? 'sqlite').toLowerCase(), STATE_STORES),
     disableMetadata: parseBoolean('disable-metadata', raw.disableMetadata),
+    multiUser: parseBoolean('multi-user', raw.multiUser),
+    disableApiNodes: parseBoolean('disable-api-nodes', raw.disableApiNodes),
+    compressResponseBody: parseBoolean('enable-compress-response-body', raw.enableCompressResponseBody),
     packs,
     argv: [basename(process.argv[1] ?? 'easel'), ...options.argv],
   };

@@ -18,11 +18,17 @@ export interface ServerConfig {
   readonly listen: readonly string[];
   readonly port: number;
   readonly directories: Directories;
+  /** `--extra-model-paths-config`: more `extra_model_paths.yaml` files, absolute, in the order given. */
+  readonly extraModelPathsConfigs: readonly string[];
   /** `--max-upload-size` in MB: the limit of every request body. */
   readonly maxUploadSizeMb: number;
   /** `--enable-cors-header [ORIGIN]`: the allowed origin, or null for the origin check. */
   readonly corsOrigin: string | null;
   readonly frontEndRoot: string | null;
+  /** `--disable-api-nodes`: a Content-Security-Policy keeps the frontend off the internet. */
+  readonly disableApiNodes: boolean;
+  /** `--enable-compress-response-body`: gzip JSON and text answers. */
+  readonly compressResponseBody: boolean;
   readonly logLevel: LogLevel;
   readonly backend: BackendName;
   /** `--device`: which device the backend runs on (`cpu`, `cuda:0`, ...). */
@@ -30,6 +36,8 @@ export interface ServerConfig {
   readonly cache: CacheSettings;
   /** Where the queue and history live (`--state-store`); sqlite survives restarts. */
   readonly stateStore: StateStoreKind;
+  /** `--multi-user`: the `comfy-user` header picks a user of `<user dir>/users.json`; otherwise everyone is `default`. */
+  readonly multiUser: boolean;
   /** `--disable-metadata`: saved images carry no prompt or workflow. */
   readonly disableMetadata: boolean;
   /** Where packs come from; the server fills these from its own location and the base directory. */

@@ -50,6 +50,11 @@ export class ClientHub implements EventSink {
     if (client) client.negotiated = true;
   }
 
+  /** Whether a socket is connected under `sid`. */
+  has(sid: string): boolean {
+    return this.clients.has(sid);
+  }
+
   get size(): number {
     return this.clients.size;
   }

@@ -1,5 +1,7 @@
-import { createReadStream } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
+import { constants } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { Transform, pipeline } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 // A static file answer like aiohttp's FileResponse: ETag and Last-Modified, conditional requests
@@ -47,13 +49,67 @@ export function parseRange(value: string | undefined, size: number): [number, nu
   return [start, end];
 }
 
-/** Sends the file at `path` (already known to be a regular file with `stats`); headers set before are kept. */
-export function sendFile(
+/**
+ * The bytes `start`..`end` of the open file. A file shrunk while it is sent (overwritten in
+ * place) ends the connection: a body shorter than its Content-Length would leave the client
+ * waiting for the rest.
+ */
+function fileBody(handle: FileHandle, start: number, end: number, reply: FastifyReply): Transform {
+  let sent = 0;
+  const body = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      sent += chunk.length;
+      done(null, chunk);
+    },
+    flush(done) {
+      if (sent < end - start + 1) reply.raw.destroy();
+      done();
+    },
+  });
+  // errors reach Fastify through `body`
+  return pipeline(handle.createReadStream({ start, end }), body, () => undefined);
+}
+
+/**
+ * Sends the regular file at `path`; headers set before are kept. Headers and body come from the
+ * one opened file, so a file replaced or deleted meanwhile (a concurrent write or move) is sent
+ * whole as it was when opened, or answered 404.
+ */
+export async function sendFile(
   request: FastifyRequest,
   reply: FastifyReply,
   path: string,
+): Promise<FastifyReply> {
+  let handle: FileHandle;
+  let stats: BigIntStats;
+  try {
+    // non-blocking: a FIFO put in the file's place must not hold the request
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch {
+    return reply.status(404).header('content-type', 'application/octet-stream').send();
+  }
+  try {
+    stats = await handle.stat({ bigint: true });
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  if (!stats.isFile()) {
+    await handle.close();
+    return reply.status(404).header('content-type', 'application/octet-stream').send();
+  }
+  const answer = answerFile(request, reply, handle, stats);
+  if (answer.streamed === false) await handle.close();
+  return answer.reply;
+}
+
+function answerFile(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  handle: FileHandle,
   stats: BigIntStats,
-): FastifyReply {
+): { reply: FastifyReply; streamed: boolean } {
+  const unstreamed = (answer: FastifyReply) => ({ reply: answer, streamed: false });
   const etag = etagOf(stats);
   const modified = Number(stats.mtimeMs / 1000n);
   const size = Number(stats.size);
@@ -66,7 +122,7 @@ export function sendFile(
     (ifMatch !== undefined && !etagMatches(ifMatch, etag, false)) ||
     (ifMatch === undefined && ifUnmodifiedSince !== null && modified > ifUnmodifiedSince)
   ) {
-    return reply.status(412).header('content-type', 'application/octet-stream').send();
+    return unstreamed(reply.status(412).header('content-type', 'application/octet-stream').send());
   }
   const ifNoneMatch = header(request, 'if-none-match');
   const ifModifiedSince = httpDate(header(request, 'if-modified-since'));
@@ -76,7 +132,7 @@ export function sendFile(
   ) {
     reply.removeHeader('content-type');
     reply.removeHeader('content-disposition');
-    return reply.status(304).send();
+    return unstreamed(reply.status(304).send());
   }
 
   reply.header('accept-ranges', 'bytes');
@@ -90,18 +146,21 @@ export function sendFile(
     if (!matches) range = null;
   }
   if (range === 'invalid') {
-    return reply
-      .status(416)
-      .header('content-range', `bytes */${size}`)
-      .header('content-type', 'application/octet-stream')
-      .send();
+    return unstreamed(
+      reply
+        .status(416)
+        .header('content-range', `bytes */${size}`)
+        .header('content-type', 'application/octet-stream')
+        .send(),
+    );
   }
   if (range === null) {
     reply.header('content-length', size);
-    return reply.status(200).send(size === 0 ? Buffer.alloc(0) : createReadStream(path));
+    if (size === 0) return unstreamed(reply.status(200).send(Buffer.alloc(0)));
+    return { reply: reply.status(200).send(fileBody(handle, 0, size - 1, reply)), streamed: true };
   }
   const [start, end] = range;
   reply.header('content-range', `bytes ${start}-${end}/${size}`);
   reply.header('content-length', end - start + 1);
-  return reply.status(206).send(createReadStream(path, { start, end }));
+  return { reply: reply.status(206).send(fileBody(handle, start, end, reply)), streamed: true };
 }

@@ -1,10 +1,13 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BadRequestException, Controller, Inject, NotFoundException, Post, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import sharp from 'sharp';
 import { SERVER_CONFIG, type ServerConfig } from '../config/server-config.js';
 import { errorBody } from '../http/json-errors.js';
+import { ApiEmptyResponse, ApiErrorResponse, ApiJsonResponse } from '../openapi/api-docs.js';
+import { COMPONENT_SCHEMAS, schemaRef } from '../openapi/openapi-schemas.js';
 import { contentTypeOf } from './mime-types.js';
 import { MultipartError, formPart, multipartBoundary, parseMultipart, type FormPart } from './multipart.js';
 import { readPngTexts, withPngTexts } from './png-text.js';
@@ -24,6 +27,12 @@ class BareStatus {
 
 const badRequest = (message: string, details = '') =>
   new BadRequestException(errorBody('bad_request', message, details));
+
+/**
+ * Errors of a name the file system will not take: too long, a file where a folder must be (a
+ * subfolder named like an uploaded file), a folder where the file must be (with overwrite).
+ */
+const REFUSED_NAME_CODES = new Set(['ENAMETOOLONG', 'ENOTDIR', 'EEXIST', 'EISDIR', 'EINVAL', 'EILSEQ']);
 
 /** What an upload form holds, read as ComfyUI reads it. */
 interface UploadForm {
@@ -74,11 +83,22 @@ async function sameContent(path: string, size: number, data: Buffer): Promise<bo
  * name is taken by different bytes (identical bytes keep the name and write nothing).
  * `/upload/mask` writes the original image (`original_ref`) with the upload's alpha channel.
  */
+@ApiTags('Files')
 @Controller()
 export class UploadController {
   constructor(@Inject(SERVER_CONFIG) private readonly config: ServerConfig) {}
 
   @Post('upload/image')
+  @ApiOperation({
+    summary: 'Upload an image (or a video or audio file) into the input, temp or output folder',
+    description:
+      'A name taken by other bytes becomes `name (1).ext`, `name (2).ext`, ...; identical bytes keep the name and write nothing.',
+  })
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({ schema: schemaRef('UploadForm') })
+  @ApiJsonResponse(200, 'Stored', schemaRef('StoredFile'))
+  @ApiErrorResponse(400, 'No image file (empty body), a bad path (empty body), or a field that is not valid')
+  @ApiErrorResponse(413, 'The body is larger than `--max-upload-size`')
   async uploadImage(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
     return this.answer(reply, async () => {
       const form = await this.readForm(request, { videoAndAudio: true });
@@ -88,6 +108,33 @@ export class UploadController {
   }
 
   @Post('upload/mask')
+  @ApiOperation({
+    summary: "Upload a mask: the original image is stored with the upload's alpha channel",
+    description: "The result is a PNG that keeps the original's text chunks (prompt, workflow).",
+  })
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['image', 'original_ref'],
+      properties: {
+        ...COMPONENT_SCHEMAS.UploadForm.properties,
+        original_ref: {
+          type: 'string',
+          description:
+            'JSON: `{"filename": "...", "subfolder": "...", "type": "input|output|temp"}` (type defaults to output)',
+        },
+      },
+    },
+  })
+  @ApiJsonResponse(200, 'Stored', schemaRef('StoredFile'))
+  @ApiErrorResponse(
+    400,
+    'No image file or a bad path (empty body), a bad original_ref, or images that differ in size',
+  )
+  @ApiEmptyResponse(403, "original_ref's subfolder leads out of its folder")
+  @ApiErrorResponse(404, 'The original image does not exist')
+  @ApiErrorResponse(413, 'The body is larger than `--max-upload-size`')
   async uploadMask(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
     return this.answer(reply, async () => {
       const form = await this.readForm(request, { videoAndAudio: false });
@@ -180,26 +227,32 @@ export class UploadController {
     const typeFolder = folderOfType(form.type, this.config.directories)!;
     const first = resolveUploadTarget(typeFolder, form.subfolder, form.filename);
     if (!first.ok) return new BareStatus(first.status);
-    await mkdir(first.folder, { recursive: true });
     let target: UploadTarget & { ok: true } = first;
-    for (let n = 1; ;) {
-      if (form.overwrite) {
-        await writeFile(target.path, content);
-        break;
-      }
-      const existing = await existingFile(target.path);
-      if (existing === null) {
-        try {
-          await writeFile(target.path, content, { flag: 'wx' });
+    try {
+      await mkdir(first.folder, { recursive: true });
+      for (let n = 1; ;) {
+        if (form.overwrite) {
+          await writeFile(target.path, content);
           break;
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-          continue;
         }
+        const existing = await existingFile(target.path);
+        if (existing === null) {
+          try {
+            await writeFile(target.path, content, { flag: 'wx' });
+            break;
+          } catch (error) {
+            if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+            continue;
+          }
+        }
+        if (existing !== 'other' && (await sameContent(target.path, existing.size, form.data))) break;
+        const filename = numberedName(form.filename, n++);
+        target = { ok: true, folder: first.folder, filename, path: join(first.folder, filename) };
       }
-      if (existing !== 'other' && (await sameContent(target.path, existing.size, form.data))) break;
-      const filename = numberedName(form.filename, n++);
-      target = { ok: true, folder: first.folder, filename, path: join(first.folder, filename) };
+    } catch (error) {
+      // a name the file system refuses is a bad path, as one leading out is (ComfyUI fails with a 500)
+      if (REFUSED_NAME_CODES.has((error as NodeJS.ErrnoException).code ?? '')) return new BareStatus(400);
+      throw error;
     }
     return { name: target.filename, subfolder: form.subfolder, type: form.type };
   }

@@ -1,12 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { WsAdapter } from '@nestjs/platform-ws';
 import type { DynamicModule, LogLevel as NestLogLevel, Type } from '@nestjs/common';
 import { maxBodyBytes, type LogLevel, type ServerConfig } from '../config/server-config.js';
 import type { ConsoleLogger } from '../logging/console-logger.js';
 import { stripApiPrefix } from './api-prefix.js';
 import { JsonErrorFilter } from './json-errors.js';
+import { logMismatch, registerMiddlewareChain, type MiddlewareSettings } from './middleware-chain.js';
+import { LoopbackNames, OriginCheck } from './origin-check.js';
+import { OriginCheckedWsAdapter } from './origin-checked-ws-adapter.js';
 import { registerLenientBodyParser } from './request-body.js';
 
 function nestLogLevels(level: LogLevel): NestLogLevel[] {
@@ -20,11 +22,14 @@ function nestLogLevels(level: LogLevel): NestLogLevel[] {
  */
 export async function createHttpApp(
   rootModule: Type | DynamicModule,
-  config: Pick<ServerConfig, 'maxUploadSizeMb' | 'logLevel'>,
+  config: Pick<ServerConfig, 'maxUploadSizeMb' | 'logLevel'> & MiddlewareSettings,
   logger: ConsoleLogger,
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: maxBodyBytes(config),
+    // aiohttp has no limit of its own (Fastify's default is 100): `/userdata/{file}` carries
+    // whole nested paths, percent-encoded; aiohttp's request line is at most 8190 bytes
+    routerOptions: { maxParamLength: 8190 },
     // every route also at /api/...
     rewriteUrl: (request: { url?: string }) => stripApiPrefix(request.url ?? '/'),
   });
@@ -33,8 +38,11 @@ export async function createHttpApp(
     logger: nestLogLevels(config.logLevel),
   });
   registerLenientBodyParser(app.getHttpAdapter().getInstance());
+  // CORS mode replaces the origin check, for HTTP and the WebSocket alike
+  const originCheck = new OriginCheck(new LoopbackNames(), logMismatch(logger));
+  registerMiddlewareChain(app.getHttpAdapter().getInstance(), config, originCheck);
   // raw `ws` sockets (ComfyUI's protocol), not socket.io
-  app.useWebSocketAdapter(new WsAdapter(app));
+  app.useWebSocketAdapter(new OriginCheckedWsAdapter(app, config.corsOrigin ? null : originCheck));
   app.useGlobalFilters(
     new JsonErrorFilter((error) => logger.error('Unhandled error while serving a request:', error)),
   );

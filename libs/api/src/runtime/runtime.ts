@@ -2,8 +2,10 @@ import type { ComboContext, DependencyContainer, TensorBackend } from '@easel/co
 import type { HistoryStore, NodeRegistry, PromptExecutor, PromptQueue, PromptWorker } from '@easel/executor';
 import type { ClientHub } from '../events/client-hub.js';
 import type { ConsoleLogger } from '../logging/console-logger.js';
+import type { ProcessOutputLog } from '../logging/process-output-log.js';
 import type { ServerConfig } from '../config/server-config.js';
 import type { PackLoadReport } from '../packs/pack-loader.js';
+import type { ModelFolderRegistry } from '../models/model-folder-registry.js';
 
 /** What the server prepared before Nest starts: settings, loaded packs, the pack services container. */
 export interface EaselRuntime {
@@ -21,6 +23,10 @@ export interface EaselRuntime {
   readonly worker: PromptWorker;
   /** The connected WebSocket clients; the worker's event sink. */
   readonly hub: ClientHub;
+  /** What the process printed recently (`/internal/logs`). */
+  readonly outputLog: ProcessOutputLog;
+  /** The model folders (`folder_paths`), also the packs' `ModelPaths`. */
+  readonly models: ModelFolderRegistry;
 }
 
 // Nest injection tokens for the parts of the runtime that are not classes

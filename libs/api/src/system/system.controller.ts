@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SERVER_CONFIG, type ServerConfig } from '../config/server-config.js';
 import { listFiles } from '../files/list-files.js';
+import { ApiJsonResponse } from '../openapi/api-docs.js';
+import { schemaRef } from '../openapi/openapi-schemas.js';
 import { SystemInfoService } from './system-info.service.js';
 
-/** ComfyUI's model file extensions (`supported_pt_extensions`). */
-const MODEL_EXTENSIONS = ['.ckpt', '.pt', '.pt2', '.bin', '.pth', '.safetensors', '.pkl', '.sft'];
-
+@ApiTags('System')
 @Controller()
 export class SystemController {
   constructor(
@@ -15,28 +16,43 @@ export class SystemController {
   ) {}
 
   @Get('system_stats')
+  @ApiOperation({ summary: 'The server, its versions and its devices' })
+  @ApiJsonResponse(
+    200,
+    "ComfyUI's shape, plus `easel_version`, `backend` and `backend_runtime`",
+    schemaRef('SystemStats'),
+  )
   systemStats() {
     return this.systemInfo.systemStats();
   }
 
   @Get('features')
+  @ApiOperation({ summary: "The server's feature flags (also sent over the WebSocket)" })
+  @ApiJsonResponse(200, 'Feature flags', {
+    type: 'object',
+    additionalProperties: true,
+    properties: {
+      supports_preview_metadata: { type: 'boolean' },
+      max_upload_size: { type: 'integer', description: 'bytes (`--max-upload-size`)' },
+      node_replacements: { type: 'boolean' },
+      assets: { type: 'boolean' },
+    },
+  })
   features() {
     return this.systemInfo.featureFlags();
   }
 
   /** Frontend extension scripts: `*.js` under `<front-end-root>/extensions`, as URL paths. */
   @Get('extensions')
+  @ApiOperation({ summary: 'Frontend extension scripts to load' })
+  @ApiJsonResponse(200, 'URL paths of the `*.js` files under `<front-end-root>/extensions`', {
+    type: 'array',
+    items: { type: 'string' },
+  })
   async extensions(): Promise<string[]> {
     const root = this.config.frontEndRoot;
     if (root === null) return [];
     const files = await listFiles(join(root, 'extensions'), ['.js']);
     return files.map((file) => `/extensions/${file}`);
-  }
-
-  /** Embedding names: files in models/embeddings without their extension. */
-  @Get('embeddings')
-  async embeddings(): Promise<string[]> {
-    const files = await listFiles(join(this.config.directories.models, 'embeddings'), MODEL_EXTENSIONS);
-    return files.map((file) => file.replace(/\.[^./]*$/, ''));
   }
 }
