@@ -249,8 +249,9 @@ describe('GET /view (end to end)', () => {
       ['filename=' + encodeURIComponent(`${base}/secret.txt`), 400],
       ['filename=' + encodeURIComponent('../secret.txt [output]'), 400],
       ['filename=secret.txt&type=output&subfolder=..', 403],
-      // double-encoded: decoded once, it is a literal name inside the folder
-      ['filename=%252e%252e%252fsecret.txt', 404],
+      // double- and triple-encoded: refused as well (ComfyUI would look up a literal name)
+      ['filename=%252e%252e%252fsecret.txt', 400],
+      ['filename=%25252e%25252e%25252fsecret.txt', 400],
       // subfolder: outside the folder (or absolute) is 403
       ['filename=secret.txt&subfolder=..', 403],
       ['filename=secret.txt&subfolder=%2e%2e', 403],
@@ -261,7 +262,8 @@ describe('GET /view (end to end)', () => {
       ['filename=passwd&subfolder=%2Fetc', 403],
       ['filename=secret.txt&subfolder=..%2Fmodels', 403],
       ['filename=secret.txt&type=temp&subfolder=../models', 403],
-      ['filename=secret.txt&subfolder=%252e%252e', 404],
+      ['filename=secret.txt&subfolder=%252e%252e', 403],
+      ['filename=secret.txt&subfolder=%25252e%25252e%25252f..', 403],
       // type: only output, input and temp
       ['filename=secret.txt&type=..', 400],
       ['filename=secret.txt&type=%2e%2e', 400],

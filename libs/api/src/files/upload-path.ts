@@ -1,6 +1,7 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Directories } from '@easel/core';
 import { annotatedName, folderOfType, isInside } from './view-path.js';
+import { allDecodings } from './decodings.js';
 
 // Where `POST /upload/image` and `/upload/mask` write, and which original `/upload/mask` reads:
 // ComfyUI's checks (`image_upload`, `upload_mask`), decided on the strings alone before anything
@@ -23,36 +24,18 @@ export function numberedName(filename: string, n: number): string {
   return `${stem} (${n})${ext}`;
 }
 
-/** `value` and what it becomes when percent-decoded once, twice, three times. */
-function decodings(value: string): string[] {
-  const forms = [value];
-  let current = value;
-  for (let round = 0; round < 3; round++) {
-    let decoded: string;
-    try {
-      decoded = decodeURIComponent(current);
-    } catch {
-      break;
-    }
-    if (decoded === current) break;
-    forms.push(decoded);
-    current = decoded;
-  }
-  return forms;
-}
-
 /** A subfolder (or its decoded forms) that is absolute, holds a NUL, or leads out of `root`. */
 function subfolderEscapes(root: string, subfolder: string): boolean {
-  return decodings(subfolder).some((form) => {
+  return allDecodings(subfolder).some((form) => {
     const slashed = form.replace(/\\/g, '/');
     if (slashed.includes('\0') || isAbsolute(slashed)) return true;
     return !isInside(root, resolve(root, slashed));
   });
 }
 
-/** A file name that is not one plain name, as it is or once decoded. */
+/** A file name that is not one plain name, as it is or in any decoded form. */
 function filenameEscapes(filename: string): boolean {
-  return decodings(filename).some(
+  return allDecodings(filename).some(
     (form) =>
       form === '.' || form === '..' || form.includes('/') || form.includes('\\') || form.includes('\0'),
   );

@@ -10,8 +10,8 @@ describe('resolveStaticPath', () => {
     ['/assets/a%20b.css?v=2', join(ROOT, 'assets', 'a b.css')],
     ['//assets//x.js', join(ROOT, 'assets', 'x.js')],
     ['/assets/../index.html', join(ROOT, 'index.html')],
-    // decoded once: a double-encoded dot stays a literal name inside the root
-    ['/%252e%252e/secret', join(ROOT, '%2e%2e', 'secret')],
+    // decoded once, as aiohttp does: a literal `%` that decodes to nothing harmful stays a name
+    ['/100%25.png', join(ROOT, '100%.png')],
   ])('%s → a file inside the root', (url, path) => {
     expect(resolveStaticPath(ROOT, url)).toBe(path);
   });
@@ -24,6 +24,8 @@ describe('resolveStaticPath', () => {
     '/..%2f..%2fetc%2fpasswd',
     '/a%00.js',
     '/..%5csecret.txt',
+    '/%252e%252e/secret.txt',
+    '/assets/%25252e%25252e%25252fsecret.txt',
     '/%zz',
     '/',
     '/.',

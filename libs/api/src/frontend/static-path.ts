@@ -1,11 +1,13 @@
 import { extname, resolve, sep } from 'node:path';
 import { contentTypeOf } from '../files/mime-types.js';
+import { allDecodings } from '../files/decodings.js';
 import { isInside } from '../files/view-path.js';
 
 /**
  * The file a static URL path names under `root`, or null when it names nothing that may be
- * served: the path is decoded once (as aiohttp does; `%252e` stays a literal `%2e`), and a path
- * that is malformed, holds a NUL or a backslash, or leaves `root` after resolving `..` is refused.
+ * served: the path is decoded once (as aiohttp does), and a path that is malformed, holds a NUL or a
+ * backslash, leaves `root` after resolving `..`, or would hold a `..`, NUL or backslash segment
+ * once decoded again (`%252e%252e`) is refused.
  * Symbolic links are checked by the caller on the real path.
  */
 export function resolveStaticPath(root: string, urlPath: string): string | null {
@@ -16,10 +18,16 @@ export function resolveStaticPath(root: string, urlPath: string): string | null 
     return null;
   }
   if (decoded.includes('\0') || decoded.includes('\\')) return null;
+  // a name that would lead out once decoded again is refused too, not served as a literal name
+  if (allDecodings(decoded).slice(1).some(hasDotDotSegment)) return null;
   const base = resolve(root);
   const path = resolve(base, '.' + sep + decoded);
   if (path === base || !isInside(base, path)) return null;
   return path;
+}
+
+function hasDotDotSegment(form: string): boolean {
+  return form.includes('\0') || form.split(/[\\/]/).includes('..');
 }
 
 // Frontend build files the server-wide table does not know (Python's `mimetypes` knows them)

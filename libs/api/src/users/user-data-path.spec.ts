@@ -1,11 +1,5 @@
-import {
-  allDecodings,
-  comfyDecoded,
-  pythonUnquote,
-  resolveUserFileParam,
-  resolveUserPath,
-  resolveV2Path,
-} from './user-data-path.js';
+import { allDecodings, pythonUnquote } from '../files/decodings.js';
+import { comfyDecoded, resolveUserFileParam, resolveUserPath, resolveV2Path } from './user-data-path.js';
 
 const root = '/srv/base/user/alice';
 

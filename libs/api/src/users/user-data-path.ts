@@ -1,4 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
+import { allDecodings, pythonUnquote } from '../files/decodings.js';
 import { isInside } from '../files/view-path.js';
 
 // Where a `/userdata` or `/v2/userdata` path points inside a user's folder, decided on the
@@ -7,31 +8,9 @@ import { isInside } from '../files/view-path.js';
 // refuses a value that would lead out after any further decoding, with backslashes read as
 // separators, or that is absolute (POSIX, drive letter, UNC) or holds a NUL.
 
-/**
- * Python's `urllib.parse.unquote`: runs of valid `%XX` escapes become their UTF-8 text (bytes
- * that are not UTF-8 become U+FFFD), anything else (`%`, `%zz`) is kept as it is.
- */
-export function pythonUnquote(value: string): string {
-  if (!value.includes('%')) return value;
-  return value.replace(/(?:%[0-9a-fA-F]{2})+/g, (run) =>
-    Buffer.from(run.replace(/%/g, ''), 'hex').toString('utf8'),
-  );
-}
-
 /** ComfyUI's extra decoding in `get_request_user_filepath`: once more when there is a `%`. */
 export function comfyDecoded(value: string): string {
   return value.includes('%') ? pythonUnquote(value) : value;
-}
-
-/** `value` and every form it takes when decoded again and again, until decoding changes nothing. */
-export function allDecodings(value: string): string[] {
-  const forms = [value];
-  // every decoding that changes the text shortens it, so this ends
-  for (let current = value, next = pythonUnquote(value); next !== current; next = pythonUnquote(next)) {
-    forms.push(next);
-    current = next;
-  }
-  return forms;
 }
 
 /** A form that is absolute on some platform or holds a NUL, or that resolves outside `root`. */
