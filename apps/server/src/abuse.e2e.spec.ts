@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { lstat, mkdir, mkdtemp, readFile, readdir, readlink, rm, writeFile } from 'node:fs/promises';
+import { cp, lstat, mkdir, mkdtemp, readFile, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, normalize, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { abuseCases, type AbuseCase } from './testing/abuse-cases.js';
 import { rawRequest, type RawResponse } from './testing/raw-http.js';
 import { startServerProcess, type ServerProcess } from './testing/server-process.js';
+
+const WEB_PACK = fileURLToPath(new URL('../test/fixtures/web-pack', import.meta.url));
 
 // The security perimeter under load: one multi-user server with a frontend build and a small
 // body limit, in a temporary tree with sentinel files everywhere a way out of a folder could
@@ -232,6 +235,8 @@ describe('abuse of every file-touching route (end to end)', () => {
     await put(join(base, 'models', 'embeddings', 'legit.pt'), 'embedding');
     await put(join(tmp, 'web', 'index.html'), '<!DOCTYPE html><title>abuse</title>');
     await put(join(tmp, 'web', 'assets', 'app.js'), 'console.log("app");');
+    // a pack with a frontend extension folder, served at /extensions/web-pack/
+    await cp(WEB_PACK, join(base, 'custom_nodes', 'web-pack'), { recursive: true });
 
     server = await startServerProcess(
       [
@@ -301,6 +306,7 @@ describe('abuse of every file-touching route (end to end)', () => {
       'DELETE /userdata/{file}',
       'POST /userdata/{file}/move/{dest}',
       'GET /{path} (frontend)',
+      'GET /extensions/{pack}/{path}',
       'POST /prompt',
     ];
     expect(routes.filter((route) => (perRoute.get(route) ?? 0) < 8)).toEqual([]);

@@ -329,6 +329,8 @@ export function abuseCases(context: AbuseContext): AbuseCase[] {
 
       get('GET /{path} (frontend)', `path (${form})`, label, `/${sent}`);
       get('GET /{path} (frontend)', `path under assets/ (${form})`, label, `/assets/${sent}`);
+      get('GET /extensions/{pack}/{path}', `path (${form})`, label, `/extensions/web-pack/${sent}`);
+      get('GET /extensions/{pack}/{path}', `pack (${form})`, label, `/extensions/${sent}/main.js`);
     }
 
     upload('POST /upload/image', 'multipart image filename', label, [image(value)]);
@@ -1009,6 +1011,7 @@ export function abuseCases(context: AbuseContext): AbuseCase[] {
     ['POST /userdata/{file}/move/{dest}', 'POST', '/userdata/keep%2Fxsite-victim.json/move/xsite-moved.json'],
     ['GET /{path} (frontend)', 'GET', '/assets/app.js'],
     ['GET /{path} (frontend)', 'GET', '/index.html'],
+    ['GET /extensions/{pack}/{path}', 'GET', '/extensions/web-pack/main.js'],
     [
       'POST /prompt',
       'POST',

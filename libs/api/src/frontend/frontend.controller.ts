@@ -1,18 +1,18 @@
-import { realpath, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
 import { join } from 'node:path';
-import { Controller, ForbiddenException, Get, Inject, NotFoundException, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, NotFoundException, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { HistoryStore, PromptQueue } from '@easel/executor';
 import { SERVER_CONFIG, type ServerConfig } from '../config/server-config.js';
 import { sendFile } from '../files/send-file.js';
-import { isInside } from '../files/view-path.js';
 import { ApiEmptyResponse, ApiErrorResponse, ApiMediaResponse } from '../openapi/api-docs.js';
 import { HISTORY_STORE, PROMPT_QUEUE } from '../runtime/runtime.js';
 import { EASEL_VERSION } from '../runtime/version.js';
 import { COMFYUI_API_VERSION, SystemInfoService } from '../system/system-info.service.js';
-import { frontendContentType, resolveStaticPath } from './static-path.js';
+import { sendFrontendFile } from './static-file.js';
+import { frontendContentType } from './static-path.js';
 import { recentOutputFiles, renderStatusPage } from './status-page.js';
 
 /** How many history entries and files the status page looks at. */
@@ -93,21 +93,8 @@ export class FrontendController {
   )
   @ApiEmptyResponse(412, 'The file does not match `If-Match` or `If-Unmodified-Since`')
   @ApiEmptyResponse(416, 'The range is not satisfiable')
-  async file(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
-    const root = this.config.frontEndRoot;
-    const notFound = new NotFoundException(`Cannot GET ${request.url.split('?', 1)[0]}`);
-    // static files have no /api copy in ComfyUI
-    if (root === null || request.originalUrl.startsWith('/api/')) throw notFound;
-    const path = resolveStaticPath(root, request.url);
-    if (path === null) throw notFound;
-    const stats = await statOrNull(path);
-    if (stats === null) throw notFound;
-    if (stats.isDirectory()) throw new ForbiddenException('Directories are not listed');
-    // a link that leads out of the build is refused like a `..` path
-    const [realRoot, realFile] = await Promise.all([realpath(root), realpath(path)]);
-    if (!stats.isFile() || !isInside(realRoot, realFile)) throw notFound;
-    reply.header('content-type', frontendContentType(path));
-    return sendFile(request, reply, path);
+  file(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
+    return sendFrontendFile(request, reply, this.config.frontEndRoot);
   }
 
   private async statusPage(): Promise<string> {

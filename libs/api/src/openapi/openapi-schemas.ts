@@ -244,13 +244,19 @@ export const COMPONENT_SCHEMAS = {
         type: 'array',
         items: {
           type: 'object',
-          required: ['name', 'version', 'source', 'path', 'nodes'],
+          required: ['name', 'version', 'source', 'path', 'nodes', 'web'],
           properties: {
             name: string,
             version: string,
             source: { type: 'string', enum: ['workspace', 'node_modules', 'custom_nodes'] },
             path: string,
             nodes: { type: 'array', items: string, description: 'the class_types the pack declares' },
+            web: {
+              type: ['object', 'null'],
+              description: 'its frontend extension folder (`easel.web`), served at `/extensions/<name>/`',
+              required: ['name', 'path'],
+              properties: { name: string, path: string },
+            },
           },
         },
       },

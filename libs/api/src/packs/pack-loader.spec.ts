@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,7 @@ describe('PackLoader', () => {
         source: 'custom_nodes',
         path: join(fixtures, 'a-good'),
         nodes: ['EchoText', 'TwiceInt'],
+        web: null,
       },
     ]);
     expect(registry.get('EchoText')?.packName).toBe('fixture-good');
@@ -123,6 +124,63 @@ describe('PackLoader', () => {
       await symlink(join(dir, 'node-packs', 'testing'), join(dir, 'custom_nodes', 'testing'));
       const linked = await new PackLoader(new NodeRegistry(), quiet).load(sources);
       expect(linked.loaded.map((p) => [p.source, p.name])).toEqual([['custom_nodes', '@easel/testing']]);
+    });
+
+    it('carries the web folder, named by the custom_nodes folder or the package name', async () => {
+      const withWeb = async (folder: string, name: string, classType: string, web: string) => {
+        await pack(folder, name, classType);
+        await mkdir(join(folder, 'web'), { recursive: true });
+        const manifest = { name, version: '1.0.0', type: 'module', easel: { nodes: 'index.js', web } };
+        await writeFile(join(folder, 'package.json'), JSON.stringify(manifest));
+      };
+      await withWeb(join(dir, 'node_modules', '@acme', 'ui'), '@acme/ui', 'Ui', 'web');
+      await withWeb(join(dir, 'packs', 'linked'), 'linked-package-name', 'Linked', './web');
+      await mkdir(join(dir, 'custom_nodes'));
+      await symlink(join(dir, 'packs', 'linked'), join(dir, 'custom_nodes', 'folder-name'));
+      await withWeb(join(dir, 'custom_nodes', 'outside'), 'outside', 'Outside', '../linked/web');
+      await withWeb(join(dir, 'custom_nodes', 'zz'), 'zz', 'Zz', 'web');
+      await symlink(join(dir, 'custom_nodes', 'zz'), join(dir, 'custom_nodes', 'folder-name-2'));
+
+      const registry = new NodeRegistry();
+      const report = await new PackLoader(registry, quiet).load([
+        new NodeModulesPackSource([join(dir, 'node_modules')]),
+        new CustomNodesPackSource(join(dir, 'custom_nodes')),
+      ]);
+      const real = await realpath(dir);
+      expect(report.loaded.map((p) => [p.name, p.web])).toEqual([
+        ['@acme/ui', { name: '@acme/ui', path: join(real, 'node_modules', '@acme', 'ui', 'web') }],
+        ['linked-package-name', { name: 'folder-name', path: join(real, 'packs', 'linked', 'web') }],
+        ['zz', { name: 'folder-name-2', path: join(real, 'custom_nodes', 'zz', 'web') }],
+      ]);
+      expect(report.failed.map((f) => [f.name, f.error])).toEqual([
+        ['outside', '"easel.web" (../linked/web) points outside the pack folder'],
+      ]);
+      // a refused pack registers none of its nodes
+      expect(registry.get('Outside')).toBeUndefined();
+    });
+
+    it('refuses a second pack whose web folder would take the same URLs', async () => {
+      const withWeb = async (folder: string, name: string, classType: string) => {
+        await pack(folder, name, classType);
+        await mkdir(join(folder, 'web'));
+        const manifest = { name, version: '1.0.0', type: 'module', easel: { nodes: 'index.js', web: 'web' } };
+        await writeFile(join(folder, 'package.json'), JSON.stringify(manifest));
+      };
+      await withWeb(join(dir, 'node_modules', 'shared-name'), 'shared-name', 'First');
+      await withWeb(join(dir, 'custom_nodes', 'shared-name'), 'another-package', 'Second');
+      const registry = new NodeRegistry();
+      const report = await new PackLoader(registry, quiet).load([
+        new NodeModulesPackSource([join(dir, 'node_modules')]),
+        new CustomNodesPackSource(join(dir, 'custom_nodes')),
+      ]);
+      expect(report.loaded.map((p) => p.name)).toEqual(['shared-name']);
+      expect(report.failed.map((f) => [f.name, f.error])).toEqual([
+        [
+          'another-package',
+          'its web folder would be served at /extensions/shared-name/, taken by pack shared-name',
+        ],
+      ]);
+      expect(registry.get('Second')).toBeUndefined();
     });
 
     it('finds nothing in folders that do not exist', async () => {

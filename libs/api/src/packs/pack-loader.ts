@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { isNodeClass, type Logger, type NodeClass } from '@easel/core';
 import type { NodeRegistry } from '@easel/executor';
 import type { PackSource, PackSourceKind } from './pack-source.js';
+import { resolvePackWebFolder, type PackWeb } from './pack-web.js';
 
 export interface LoadedPack {
   readonly name: string;
@@ -12,6 +13,8 @@ export interface LoadedPack {
   readonly path: string;
   /** The `class_type`s the pack declares. */
   readonly nodes: readonly string[];
+  /** Its frontend extension folder (`easel.web`), or null when it has none. */
+  readonly web: PackWeb | null;
 }
 
 /** A pack that was found but not loaded; the server still starts without it. */
@@ -33,7 +36,7 @@ interface PackManifest {
   name?: unknown;
   version?: unknown;
   /** `autoload: false`: load only from custom_nodes (a pack for tests, or one to opt into). */
-  easel?: { nodes?: unknown; autoload?: unknown };
+  easel?: { nodes?: unknown; autoload?: unknown; web?: unknown };
 }
 
 /** Thrown for a pack that cannot load; `packName` is known once package.json was read. */
@@ -68,11 +71,12 @@ export class PackLoader {
     const failed: PackLoadFailure[] = [];
     const seenPaths = new Set<string>();
     const pathOfName = new Map<string, string>();
+    const packOfWebName = new Map<string, string>();
 
     for (const source of sources) {
       for (const folder of await source.candidates()) {
         try {
-          const pack = await this.loadOne(source.kind, folder, seenPaths, pathOfName);
+          const pack = await this.loadOne(source.kind, folder, seenPaths, pathOfName, packOfWebName);
           if (pack) {
             loaded.push(pack);
             this.logger.debug(`Loaded pack ${pack.name} (${pack.nodes.length} nodes) from ${pack.path}`);
@@ -92,6 +96,7 @@ export class PackLoader {
     folder: string,
     seenPaths: Set<string>,
     pathOfName: Map<string, string>,
+    packOfWebName: Map<string, string>,
   ): Promise<LoadedPack | undefined> {
     const manifest = await readManifest(kind, folder);
     if (!manifest?.easel) {
@@ -122,6 +127,14 @@ export class PackLoader {
     const other = pathOfName.get(name);
     if (other !== undefined)
       throw new PackError(`a pack named ${name} is already loaded from ${other}`, name);
+    const web = await webOf(kind, folder, root, name, manifest.easel.web);
+    const webOwner = web && packOfWebName.get(web.name);
+    if (web && webOwner !== undefined) {
+      throw new PackError(
+        `its web folder would be served at /extensions/${web.name}/, taken by pack ${webOwner}`,
+        name,
+      );
+    }
 
     let exports: Record<string, unknown>;
     try {
@@ -140,14 +153,36 @@ export class PackLoader {
       throw new PackError(messageOf(error), name, error);
     }
     pathOfName.set(name, root);
+    if (web) packOfWebName.set(web.name, name);
     return {
       name,
       version: typeof manifest.version === 'string' ? manifest.version : '0.0.0',
       source: kind,
       path: root,
       nodes: registered.map((n) => n.classType),
+      web,
     };
   }
+}
+
+/**
+ * The pack's `easel.web` folder. It is named in URLs as ComfyUI names a custom node's: by its
+ * folder under custom_nodes; a package from node_modules or the workspace by its package name.
+ */
+async function webOf(
+  kind: PackSourceKind,
+  folder: string,
+  root: string,
+  name: string,
+  field: unknown,
+): Promise<PackWeb | null> {
+  let path;
+  try {
+    path = await resolvePackWebFolder(root, field);
+  } catch (error) {
+    throw new PackError(messageOf(error), name, error);
+  }
+  return path === null ? null : { name: kind === 'custom_nodes' ? basename(folder) : name, path };
 }
 
 async function readManifest(kind: PackSourceKind, folder: string): Promise<PackManifest | undefined> {
