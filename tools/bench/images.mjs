@@ -2,17 +2,14 @@
 // done directly with sharp and the tensor backend in the same run. Not a test: timings on shared
 // machines are noisy; every figure is a median of several runs.
 //   npm run build && node tools/bench/images.mjs [runs]
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import WebSocket from 'ws';
+import { startBuiltServer } from './built-server.mjs';
 import { OnnxBackend } from '@easel/backend-onnx';
 
-const main = fileURLToPath(new URL('../../apps/server/dist/main.js', import.meta.url));
 const runs = Number(process.argv[2] ?? 5);
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
@@ -44,25 +41,8 @@ async function testPng(size) {
     .toBuffer();
 }
 
-const base = mkdtempSync(join(tmpdir(), 'easel-bench-images-'));
-mkdirSync(join(base, 'input'), { recursive: true });
-const child = spawn(
-  process.execPath,
-  ['--max-semi-space-size=4', main, '--port', '0', '--base-directory', base],
-  {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  },
-);
-const port = await new Promise((resolve, reject) => {
-  let out = '';
-  child.stdout.on('data', (chunk) => {
-    out += chunk;
-    const match = /port (\d+)/.exec(out);
-    if (match) resolve(Number(match[1]));
-  });
-  child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-});
-const url = `http://127.0.0.1:${port}`;
+const server = await startBuiltServer([], (base) => mkdirSync(join(base, 'input'), { recursive: true }));
+const { base, port, url } = server;
 const clientId = randomUUID();
 const socket = new WebSocket(`ws://127.0.0.1:${port}/ws?clientId=${clientId}`);
 const waiting = new Map();
@@ -195,6 +175,4 @@ for (const [what, served, direct] of rows)
   );
 
 socket.close();
-child.kill('SIGTERM');
-await new Promise((resolve) => child.once('exit', resolve));
-rmSync(base, { recursive: true, force: true });
+await server.stop();

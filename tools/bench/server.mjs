@@ -2,39 +2,18 @@
 // defaults (SQLite queue and history, RAM-pressure cache). Each prompt is small and distinct:
 // PrimitiveInt(value=i) -> PreviewAny. Not a test: timings on shared machines are noisy.
 //   npm run build && node tools/bench/server.mjs [prompts] [in-flight] [server flags...]
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
+import { startBuiltServer } from './built-server.mjs';
 
-const main = fileURLToPath(new URL('../../apps/server/dist/main.js', import.meta.url));
 const total = Number(process.argv[2] ?? 10_000);
 const inFlight = Number(process.argv[3] ?? 8);
 /** Extra server flags, e.g. --cache-classic. */
 const flags = process.argv.slice(4);
 
-const base = mkdtempSync(join(tmpdir(), 'easel-bench-'));
-// started as `npm start` starts it (the V8 flag keeps the young generation small, see docs/benchmarks.md)
-const child = spawn(
-  process.execPath,
-  ['--max-semi-space-size=4', main, '--port', '0', '--base-directory', base, ...flags],
-  {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  },
-);
-const port = await new Promise((resolve, reject) => {
-  let out = '';
-  child.stdout.on('data', (chunk) => {
-    out += chunk;
-    const match = /port (\d+)/.exec(out);
-    if (match) resolve(Number(match[1]));
-  });
-  child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-});
-const url = `http://127.0.0.1:${port}`;
+const server = await startBuiltServer(flags);
+const { child, port, url } = server;
 
 /** Resident set size of the server process, in MB. */
 function rssMb() {
@@ -151,6 +130,4 @@ for (const [nodes, ms] of chains)
   );
 
 socket.close();
-child.kill('SIGTERM');
-await new Promise((resolve) => child.once('exit', resolve));
-rmSync(base, { recursive: true, force: true });
+await server.stop();

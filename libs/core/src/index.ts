@@ -9,6 +9,7 @@ export * from './nodes/graph-builder.js';
 export * from './nodes/json-float.js';
 export * from './nodes/node-schema.js';
 export * from './nodes/node-definition.js';
+export * from './images/png-text.js';
 export * from './services/logger.js';
 export * from './services/directories.js';
 export * from './services/image-output-options.js';

@@ -1,10 +1,8 @@
 import { crc32 } from 'node:zlib';
-import { JsonFloat } from '@easel/core';
+import { JsonFloat, isPng, withPngTexts } from '@easel/core';
 
 // PNG text metadata as ComfyUI writes it: `tEXt` chunks right after IHDR, values serialised by
 // Python's `json.dumps` (", " and ": " separators, everything outside printable ASCII escaped).
-
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /** Python's `repr(float)`: the shortest round-trip digits, exponent form below 1e-4 and from 1e16. */
 export function pythonFloat(value: number): string {
@@ -71,43 +69,30 @@ export function pythonJson(value: unknown): string {
   return 'null';
 }
 
-function chunk(type: string, data: Buffer): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, 'latin1');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(data, crc32(head.subarray(4))), 0);
-  return Buffer.concat([head, data, crc]);
-}
-
-/** A key PNG readers accept: 1 to 79 Latin-1 characters. */
-function latin1Key(key: string): Buffer {
+/** A key PNG readers accept: 1 to 79 Latin-1 characters (`withPngTexts` would skip any other). */
+function checkKey(key: string): void {
   // eslint-disable-next-line no-control-regex
   if (key.length === 0 || key.length > 79 || /[^\x00-\xff]/.test(key)) {
     throw new Error(`"${key}" cannot be a PNG text key: it needs 1 to 79 Latin-1 characters`);
   }
-  return Buffer.from(key, 'latin1');
 }
 
 /**
- * `png` with `tEXt` chunks inserted after IHDR, in order. Values are written as Latin-1, so
- * they should be ASCII (as `pythonJson` output is).
+ * `png` with text chunks inserted after IHDR, in order: `tEXt`, as values are ASCII (as
+ * `pythonJson` output is); a key no PNG reader accepts is an error.
  */
 export function withPngText(png: Buffer, entries: readonly (readonly [string, string])[]): Buffer {
   if (entries.length === 0) return png;
-  if (!png.subarray(0, 8).equals(PNG_SIGNATURE) || png.toString('latin1', 12, 16) !== 'IHDR') {
-    throw new Error('not a PNG file');
-  }
-  const afterHeader = 8 + 12 + png.readUInt32BE(8);
-  const chunks = entries.map(([key, value]) =>
-    chunk('tEXt', Buffer.concat([latin1Key(key), Buffer.from([0]), Buffer.from(value, 'latin1')])),
+  for (const [key] of entries) checkKey(key);
+  return withPngTexts(
+    png,
+    entries.map(([key, value]) => ({ key, value })),
   );
-  return Buffer.concat([png.subarray(0, afterHeader), ...chunks, png.subarray(afterHeader)]);
 }
 
 /** The `tEXt` chunks of a PNG file, in order (for tests and tools). */
 export function readPngText(png: Buffer): [string, string][] {
-  if (!png.subarray(0, 8).equals(PNG_SIGNATURE)) throw new Error('not a PNG file');
+  if (!isPng(png)) throw new Error('not a PNG file');
   const found: [string, string][] = [];
   let offset = 8;
   while (offset + 8 <= png.length) {

@@ -4,13 +4,14 @@ import { BadRequestException, Controller, Inject, NotFoundException, Post, Req, 
 import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import sharp from 'sharp';
+import { readPngTexts, withPngTexts } from '@easel/core';
 import { SERVER_CONFIG, type ServerConfig } from '../config/server-config.js';
 import { errorBody } from '../http/json-errors.js';
 import { ApiEmptyResponse, ApiErrorResponse, ApiJsonResponse } from '../openapi/api-docs.js';
 import { COMPONENT_SCHEMAS, schemaRef } from '../openapi/openapi-schemas.js';
+import { isBadNameError } from './fs-errors.js';
 import { contentTypeOf } from './mime-types.js';
 import { MultipartError, formPart, multipartBoundary, parseMultipart, type FormPart } from './multipart.js';
-import { readPngTexts, withPngTexts } from './png-text.js';
 import {
   numberedName,
   parseOriginalRef,
@@ -27,12 +28,6 @@ class BareStatus {
 
 const badRequest = (message: string, details = '') =>
   new BadRequestException(errorBody('bad_request', message, details));
-
-/**
- * Errors of a name the file system will not take: too long, a file where a folder must be (a
- * subfolder named like an uploaded file), a folder where the file must be (with overwrite).
- */
-const REFUSED_NAME_CODES = new Set(['ENAMETOOLONG', 'ENOTDIR', 'EEXIST', 'EISDIR', 'EINVAL', 'EILSEQ']);
 
 /** What an upload form holds, read as ComfyUI reads it. */
 interface UploadForm {
@@ -251,7 +246,8 @@ export class UploadController {
       }
     } catch (error) {
       // a name the file system refuses is a bad path, as one leading out is (ComfyUI fails with a 500)
-      if (REFUSED_NAME_CODES.has((error as NodeJS.ErrnoException).code ?? '')) return new BareStatus(400);
+      // a name the file system will not take (too long, a file where a folder must be): the client's mistake
+      if (isBadNameError(error)) return new BareStatus(400);
       throw error;
     }
     return { name: target.filename, subfolder: form.subfolder, type: form.type };

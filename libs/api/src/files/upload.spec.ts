@@ -1,7 +1,7 @@
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
+import { readPngTexts, withPngTexts } from '@easel/core';
 import { MultipartError, formPart, multipartBoundary, parseMultipart } from './multipart.js';
-import { readPngTexts, withPngTexts } from './png-text.js';
 import {
   numberedName,
   parseOriginalRef,

@@ -2,8 +2,8 @@ import type { BigIntStats } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { Injectable } from '@nestjs/common';
 import { resolveUserFileParam, resolveV2Path, type UserPath } from './user-data-path.js';
+import { isBadNameError } from '../files/fs-errors.js';
 import {
-  isBadNameError,
   relativeSlashed,
   UserFilesRepository,
   type UserDataEntry,

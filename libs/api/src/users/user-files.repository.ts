@@ -222,17 +222,3 @@ export class UserFilesRepository {
     }
   }
 }
-
-/** Errors that mean the name cannot exist on this file system (too long, bad characters, a file where a folder must be). */
-export function isBadNameError(error: unknown): boolean {
-  const code = errorCode(error);
-  return (
-    code === 'ENAMETOOLONG' ||
-    code === 'EINVAL' ||
-    code === 'ENOTDIR' ||
-    code === 'EISDIR' ||
-    code === 'EEXIST' ||
-    code === 'ENOTEMPTY' ||
-    code === 'EILSEQ'
-  );
-}

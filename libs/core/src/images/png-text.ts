@@ -1,8 +1,8 @@
 import { crc32, inflateSync } from 'node:zlib';
 
-// The text metadata of PNG files (`tEXt`, `zTXt`, `iTXt`), read and written as Pillow does for
-// ComfyUI's `/upload/mask`: the original image's texts (the prompt and workflow) are carried over
-// to the image with the edited mask.
+// The text metadata of PNG files (`tEXt`, `zTXt`, `iTXt`), read and written as Pillow does: saved
+// images carry the prompt and workflow this way, and `/upload/mask` carries them over to the image
+// with the edited mask.
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
